@@ -1,0 +1,130 @@
+//! Where every byte comes from: the host's allocator (default: libc), and the zero value.
+//!
+//! Contract (also in the C header): `alloc` returns zeroed memory aligned to `align`, or null;
+//! `free` receives exactly the size and alignment given to `alloc`; gohmap never asks for zero
+//! bytes. The allocator is global to the process and should be set before the first map is
+//! made; maps made under one allocator must be freed under the same one.
+
+use std::ffi::c_void;
+use std::sync::atomic::{AtomicPtr, Ordering};
+
+use crate::consts::{MAX_ALLOC, MAX_ZERO};
+
+/// Allocates `size` zeroed bytes aligned to `align` (a power of two), or returns null.
+pub type AllocFn = unsafe extern "C" fn(ctx: *mut c_void, size: usize, align: usize) -> *mut c_void;
+/// Frees a block from the matching [`AllocFn`], given the same size and alignment.
+pub type FreeFn = unsafe extern "C" fn(ctx: *mut c_void, p: *mut c_void, size: usize, align: usize);
+
+/// A host allocator (`gohmap_allocator`). Copied when installed.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct Allocator {
+    /// Zeroed allocation.
+    pub alloc: AllocFn,
+    /// Release.
+    pub free: FreeFn,
+    /// Passed back to both.
+    pub ctx: *mut c_void,
+}
+
+// Three words, each read with a relaxed load on every allocation. They are only written by
+// `set_allocator`, which the contract says happens before maps exist.
+static ALLOC: AtomicPtr<()> = AtomicPtr::new(std::ptr::null_mut());
+static FREE: AtomicPtr<()> = AtomicPtr::new(std::ptr::null_mut());
+static CTX: AtomicPtr<c_void> = AtomicPtr::new(std::ptr::null_mut());
+
+/// Installs `a`, or restores libc when `None`.
+pub fn set_allocator(a: Option<&Allocator>) {
+    match a {
+        Some(a) => {
+            CTX.store(a.ctx, Ordering::Relaxed);
+            FREE.store(a.free as *mut (), Ordering::Relaxed);
+            ALLOC.store(a.alloc as *mut (), Ordering::Release);
+        }
+        None => {
+            ALLOC.store(std::ptr::null_mut(), Ordering::Release);
+            FREE.store(std::ptr::null_mut(), Ordering::Relaxed);
+            CTX.store(std::ptr::null_mut(), Ordering::Relaxed);
+        }
+    }
+}
+
+/// glibc's malloc returns 16-byte aligned blocks; anything stricter goes through memalign.
+const MALLOC_ALIGN: usize = 16;
+
+unsafe extern "C" fn libc_alloc(_: *mut c_void, size: usize, align: usize) -> *mut c_void {
+    if align <= MALLOC_ALIGN {
+        // SAFETY: calloc accepts any size; it returns null or zeroed memory.
+        return unsafe { libc::calloc(1, size) };
+    }
+    let mut p = std::ptr::null_mut();
+    // SAFETY: `align` is a power of two and a multiple of the pointer size (checked by callers).
+    if unsafe { libc::posix_memalign(&mut p, align, size) } != 0 {
+        return std::ptr::null_mut();
+    }
+    // SAFETY: posix_memalign gave us `size` writable bytes at `p`.
+    unsafe { std::ptr::write_bytes(p.cast::<u8>(), 0, size) };
+    p
+}
+
+unsafe extern "C" fn libc_free(_: *mut c_void, p: *mut c_void, _: usize, _: usize) {
+    // SAFETY: `p` came from calloc or posix_memalign above.
+    unsafe { libc::free(p) }
+}
+
+/// Allocates `size` zeroed bytes aligned to `align`, or returns null (never reports: the caller
+/// decides whether the failure is fatal to its operation and restores the map first).
+///
+/// `size` must be non-zero; sizes above 2^48 fail without asking the allocator.
+#[inline]
+pub fn alloc_zeroed(size: usize, align: usize) -> *mut u8 {
+    debug_assert!(size > 0 && align.is_power_of_two());
+    if size > MAX_ALLOC {
+        return std::ptr::null_mut();
+    }
+    let f = ALLOC.load(Ordering::Acquire);
+    if f.is_null() {
+        // SAFETY: libc_alloc has no preconditions beyond a power-of-two alignment.
+        return unsafe { libc_alloc(std::ptr::null_mut(), size, align) }.cast();
+    }
+    // SAFETY: ALLOC holds an AllocFn stored by set_allocator; calling it is the host contract.
+    unsafe {
+        let f = std::mem::transmute::<*mut (), AllocFn>(f);
+        f(CTX.load(Ordering::Relaxed), size, align).cast()
+    }
+}
+
+/// Releases a block from [`alloc_zeroed`].
+///
+/// # Safety
+/// `p` must come from `alloc_zeroed(size, align)` under the current allocator and not have
+/// been freed.
+#[inline]
+pub unsafe fn free(p: *mut u8, size: usize, align: usize) {
+    debug_assert!(!p.is_null() && size > 0);
+    let f = FREE.load(Ordering::Relaxed);
+    if ALLOC.load(Ordering::Acquire).is_null() {
+        // SAFETY: under the default allocator `p` came from libc_alloc.
+        unsafe { libc_free(std::ptr::null_mut(), p.cast(), size, align) };
+        return;
+    }
+    // SAFETY: FREE holds the FreeFn installed together with the AllocFn that made `p`.
+    unsafe {
+        let f = std::mem::transmute::<*mut (), FreeFn>(f);
+        f(CTX.load(Ordering::Relaxed), p.cast(), size, align)
+    }
+}
+
+/// The shared read-only zero value that lookups return on a miss (Go's `zeroVal`). It lives in
+/// a read-only section, so a caller writing through it faults instead of corrupting every map.
+#[repr(C, align(16))]
+pub struct ZeroVal(pub [u8; MAX_ZERO]);
+
+/// See [`ZeroVal`].
+pub static ZERO_VAL: ZeroVal = ZeroVal([0; MAX_ZERO]);
+
+/// The address of [`ZERO_VAL`], as lookups return it.
+#[inline]
+pub fn zero_val() -> *mut u8 {
+    ZERO_VAL.0.as_ptr().cast_mut()
+}

@@ -1,0 +1,267 @@
+//! Bucket geometry: the only module that computes addresses inside bucket memory.
+//!
+//! ```text
+//!  offset 0           8                  8+8*KS             8+8*KS+8*ES        bucketsize-8
+//!  +-----------------+------------------+------------------+------------------+
+//!  | tophash[8]      | keys[8] (KS each)| elems[8] (ES each)| overflow *bucket |
+//!  +-----------------+------------------+------------------+------------------+
+//! ```
+//! `KS`/`ES` are the slot sizes (`keyslot`/`elemslot`): the real size, or 8 for a pointer to an
+//! out-of-line object. Keys are grouped, then elems, so `map[int64]int8` needs no padding; with
+//! alignments of at most 8 there is never any padding at all. Buckets of an array follow each
+//! other with no gap. A zero-sized elem's slot aliases the overflow field: never write through it.
+//!
+//! The eight tophash bytes are also read as one little-endian `u64` ("group") so that a bucket is
+//! searched with a few word operations instead of eight byte compares ([`group`]).
+
+use crate::consts::*;
+use crate::maptype::MapType;
+
+/// A pointer to one bucket (main or overflow). Null means "no bucket".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bucket(pub *mut u8);
+
+impl Bucket {
+    /// No bucket.
+    pub const NULL: Bucket = Bucket(std::ptr::null_mut());
+
+    /// Bucket `i` of the array at `base`.
+    ///
+    /// # Safety
+    /// `base` is a bucket array of `t` with more than `i` buckets.
+    #[inline(always)]
+    pub unsafe fn at(base: *mut u8, t: &MapType, i: usize) -> Bucket {
+        // SAFETY: in bounds of the array by the caller's promise.
+        Bucket(unsafe { base.add(i * t.bucketsize as usize) })
+    }
+
+    /// Whether this is [`Bucket::NULL`].
+    #[inline(always)]
+    pub fn is_null(self) -> bool {
+        self.0.is_null()
+    }
+
+    /// The tophash of cell `i`.
+    ///
+    /// # Safety
+    /// `self` is a live bucket and `i < 8`.
+    #[inline(always)]
+    pub unsafe fn tophash(self, i: usize) -> u8 {
+        debug_assert!(i < BUCKET_CNT);
+        // SAFETY: the first 8 bytes of a bucket are its tophash array.
+        unsafe { *self.0.add(i) }
+    }
+
+    /// Sets the tophash of cell `i`.
+    ///
+    /// # Safety
+    /// As [`Bucket::tophash`], and the caller owns the map for writing.
+    #[inline(always)]
+    pub unsafe fn set_tophash(self, i: usize, v: u8) {
+        debug_assert!(i < BUCKET_CNT);
+        // SAFETY: as tophash.
+        unsafe { *self.0.add(i) = v }
+    }
+
+    /// All eight tophash bytes as one little-endian word (byte `i` is cell `i`).
+    ///
+    /// # Safety
+    /// `self` is a live bucket.
+    #[inline(always)]
+    pub unsafe fn group(self) -> u64 {
+        // SAFETY: buckets are 8-aligned and start with 8 tophash bytes.
+        u64::from_le(unsafe { self.0.cast::<u64>().read() })
+    }
+
+    /// The address of key slot `i` (the key itself, or the pointer to an out-of-line key).
+    ///
+    /// # Safety
+    /// `self` is a live bucket of `t` and `i < 8`.
+    #[inline(always)]
+    pub unsafe fn key_slot(self, t: &MapType, i: usize) -> *mut u8 {
+        // SAFETY: within the bucket's key array.
+        unsafe { self.0.add(DATA_OFFSET + i * t.keyslot as usize) }
+    }
+
+    /// The address of elem slot `i`.
+    ///
+    /// # Safety
+    /// `self` is a live bucket of `t` and `i < 8`.
+    #[inline(always)]
+    pub unsafe fn elem_slot(self, t: &MapType, i: usize) -> *mut u8 {
+        let off = DATA_OFFSET + BUCKET_CNT * t.keyslot as usize + i * t.elemslot as usize;
+        // SAFETY: within the bucket's elem array.
+        unsafe { self.0.add(off) }
+    }
+
+    /// The key of cell `i`, through the slot's pointer when keys are out of line.
+    ///
+    /// # Safety
+    /// As [`Bucket::key_slot`]; for an out-of-line key the cell must hold one (be full, or be an
+    /// evacuated cell whose object is still alive).
+    #[inline(always)]
+    pub unsafe fn key(self, t: &MapType, i: usize) -> *mut u8 {
+        // SAFETY: caller's promise.
+        let k = unsafe { self.key_slot(t, i) };
+        if t.indirect_key() {
+            // SAFETY: an out-of-line key slot holds an 8-aligned pointer.
+            unsafe { k.cast::<*mut u8>().read() }
+        } else {
+            k
+        }
+    }
+
+    /// The elem of cell `i`, through the slot's pointer when elems are out of line.
+    ///
+    /// # Safety
+    /// As [`Bucket::key`].
+    #[inline(always)]
+    pub unsafe fn elem(self, t: &MapType, i: usize) -> *mut u8 {
+        // SAFETY: caller's promise.
+        let e = unsafe { self.elem_slot(t, i) };
+        if t.indirect_elem() {
+            // SAFETY: an out-of-line elem slot holds an 8-aligned pointer.
+            unsafe { e.cast::<*mut u8>().read() }
+        } else {
+            e
+        }
+    }
+
+    /// The next bucket of the chain, or [`Bucket::NULL`].
+    ///
+    /// # Safety
+    /// `self` is a live bucket of `t`.
+    #[inline(always)]
+    pub unsafe fn overflow(self, t: &MapType) -> Bucket {
+        // SAFETY: the last 8 bytes of a bucket are its overflow pointer, 8-aligned.
+        Bucket(unsafe { self.0.add(t.bucketsize as usize - PTR_SIZE).cast::<*mut u8>().read() })
+    }
+
+    /// Links `next` after this bucket.
+    ///
+    /// # Safety
+    /// `self` is a live bucket of `t` that the caller may write.
+    #[inline(always)]
+    pub unsafe fn set_overflow(self, t: &MapType, next: Bucket) {
+        // SAFETY: as overflow.
+        unsafe { self.0.add(t.bucketsize as usize - PTR_SIZE).cast::<*mut u8>().write(next.0) }
+    }
+
+    /// Whether this old-table head bucket has been evacuated (only cell 0 is read).
+    ///
+    /// # Safety
+    /// `self` is a live bucket.
+    #[inline(always)]
+    pub unsafe fn evacuated(self) -> bool {
+        // SAFETY: caller's promise.
+        let h = unsafe { self.tophash(0) };
+        h > EMPTY_ONE && h < MIN_TOP_HASH
+    }
+}
+
+/// The tophash of a full cell for `hash`: its top byte, moved clear of the marks.
+#[inline(always)]
+pub fn top_hash(hash: usize) -> u8 {
+    let top = (hash >> (usize::BITS - 8)) as u8;
+    if top < MIN_TOP_HASH { top + MIN_TOP_HASH } else { top }
+}
+
+/// Whether a tophash says "empty" (emptyRest or emptyOne).
+#[inline(always)]
+pub fn is_empty(x: u8) -> bool {
+    x <= EMPTY_ONE
+}
+
+/// Word-at-a-time searches over a bucket's tophash group. Masks have bit 7 of byte `i` set for
+/// each matching cell `i`; they are exact (no false positives), because a false match on an
+/// empty cell would compare a deleted key's stale bytes and resurrect it.
+pub mod group {
+    const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const ONES: u64 = 0x0101_0101_0101_0101;
+
+    /// Bytes of `x` that are zero, exactly: adding 0x7f to the low seven bits carries into bit 7
+    /// for any non-zero byte, without crossing into the next byte.
+    #[inline(always)]
+    fn zero_bytes(x: u64) -> u64 {
+        !(((x & LO7).wrapping_add(LO7)) | x | LO7)
+    }
+
+    /// Cells whose tophash equals `top`.
+    #[inline(always)]
+    pub fn match_byte(g: u64, top: u8) -> u64 {
+        zero_bytes(g ^ (ONES * u64::from(top)))
+    }
+
+    /// Cells that are empty (emptyRest 0 or emptyOne 1).
+    #[inline(always)]
+    pub fn match_empty(g: u64) -> u64 {
+        zero_bytes(g & !ONES)
+    }
+
+    /// Cells that are emptyRest.
+    #[inline(always)]
+    pub fn match_empty_rest(g: u64) -> u64 {
+        zero_bytes(g)
+    }
+
+    /// The cell index of the lowest set bit of a non-zero mask.
+    #[inline(always)]
+    pub fn first(mask: u64) -> usize {
+        (mask.trailing_zeros() / 8) as usize
+    }
+
+    /// `mask` without its lowest set cell.
+    #[inline(always)]
+    pub fn rest(mask: u64) -> u64 {
+        mask & (mask - 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::group::*;
+    use super::*;
+
+    #[test]
+    fn top_hash_keeps_marks_free() {
+        assert_eq!(top_hash(0), MIN_TOP_HASH);
+        assert_eq!(top_hash(4usize << 56), 4 + MIN_TOP_HASH);
+        assert_eq!(top_hash(5usize << 56), 5);
+        assert_eq!(top_hash(usize::MAX), 255);
+    }
+
+    #[test]
+    fn group_masks_are_exact_for_every_byte_pair() {
+        for a in 0..=255u8 {
+            for b in [0u8, 1, 2, 4, 5, 0x80, 0x81, 0xff, a.wrapping_add(1)] {
+                let g = u64::from_le_bytes([a, b, a, 0, 1, b, 0xff, a]);
+                let bytes = g.to_le_bytes();
+                for top in [a, b, 5, 0x80, 0xff] {
+                    let mut m = match_byte(g, top);
+                    let mut want = vec![];
+                    for (i, &x) in bytes.iter().enumerate() {
+                        if x == top {
+                            want.push(i);
+                        }
+                    }
+                    let mut got = vec![];
+                    while m != 0 {
+                        got.push(first(m));
+                        m = rest(m);
+                    }
+                    assert_eq!(got, want, "group {g:#x} top {top}");
+                }
+                let empties: Vec<usize> = (0..8).filter(|&i| bytes[i] <= 1).collect();
+                let mut m = match_empty(g);
+                let mut got = vec![];
+                while m != 0 {
+                    got.push(first(m));
+                    m = rest(m);
+                }
+                assert_eq!(got, empties, "empty cells of {g:#x}");
+                let rests = (0..8).filter(|&i| bytes[i] == 0).count();
+                assert_eq!(match_empty_rest(g).count_ones() as usize, rests);
+            }
+        }
+    }
+}

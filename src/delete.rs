@@ -1,0 +1,150 @@
+//! `mapdelete`: remove the entry for a key, if present (spec §3.4).
+//!
+//! The cell becomes a tombstone (emptyOne); if everything after it in the chain is empty, it and
+//! the tombstones before it become emptyRest, so lookups stop early (I4). Out-of-line storage is
+//! released (freed, or retired while an iterator may read it); inline key and elem bytes are
+//! zeroed, so a reused cell starts at zero (I5) and no stale key lingers in memory.
+
+use crate::bucket::{Bucket, group, top_hash};
+use crate::consts::*;
+use crate::grow::grow_work;
+use crate::hmap::{Hmap, bucket_mask};
+use crate::key::MapKey;
+use crate::maptype::MapType;
+use crate::panic;
+use crate::rand::fastrand;
+use crate::retire::{self, Obj};
+
+/// `mapdelete`. Deleting from a nil map or a missing key does nothing. If the map is growing
+/// and memory for the needed evacuation runs out, reports out of memory and deletes nothing.
+///
+/// # Safety
+/// `t` is validated and `K` fits it; `h` is null or a live map of `t`.
+#[inline(always)]
+pub unsafe fn mapdelete<K: MapKey>(t: &MapType, h: *mut Hmap, key: K) {
+    // SAFETY: caller's promise.
+    let h = match unsafe { h.as_mut() } {
+        Some(h) if h.count != 0 => h,
+        _ => {
+            if t.hash_might_panic() {
+                // SAFETY: caller's promise (issue 23734: an unhashable key fails even here).
+                unsafe { key.hash(t, 0) };
+            }
+            return;
+        }
+    };
+    if h.flags() & HASH_WRITING != 0 {
+        panic::concurrent_writes();
+    }
+    // SAFETY: caller's promise.
+    let hash = unsafe { key.hash(t, h.hash0 as usize) };
+    h.toggle_writing();
+    // SAFETY: writing flag held.
+    let r = unsafe { delete_locked(t, h, key, hash) };
+    if h.flags() & HASH_WRITING == 0 {
+        panic::concurrent_writes();
+    }
+    h.set_flags(h.flags() & !HASH_WRITING);
+    if let Err(size) = r {
+        panic::out_of_memory(size);
+    }
+}
+
+/// # Safety
+/// As [`mapdelete`], with the writing flag held and the map non-empty.
+#[inline(always)]
+unsafe fn delete_locked<K: MapKey>(t: &MapType, h: &mut Hmap, key: K, hash: usize) -> Result<(), usize> {
+    let bucket = hash & bucket_mask(h.b);
+    if h.growing() {
+        // SAFETY: growing, writing flag held.
+        unsafe { grow_work::<K>(t, h, bucket)? };
+    }
+    // SAFETY: a main bucket of the current array.
+    let head = unsafe { Bucket::at(h.buckets, t, bucket) };
+    let top = top_hash(hash);
+    let mut b = head;
+    loop {
+        // SAFETY: b is a live bucket of the chain.
+        let g = unsafe { b.group() };
+        let mut m = group::match_byte(g, top);
+        while m != 0 {
+            let i = group::first(m);
+            // SAFETY: cell i is full.
+            if unsafe { key.matches(t, b, i) } {
+                // SAFETY: found cell of the current table, writing flag held.
+                unsafe { remove(t, h, head, b, i) };
+                return Ok(());
+            }
+            m = group::rest(m);
+        }
+        if group::match_empty_rest(g) != 0 {
+            return Ok(());
+        }
+        // SAFETY: b is live.
+        b = unsafe { b.overflow(t) };
+        if b.is_null() {
+            return Ok(());
+        }
+    }
+}
+
+/// Empties full cell `i` of `b` in the chain starting at `head`.
+///
+/// # Safety
+/// Writing flag held; the cell is full and in the current table.
+unsafe fn remove(t: &MapType, h: &mut Hmap, head: Bucket, mut b: Bucket, mut i: usize) {
+    // SAFETY: the cell is full; its out-of-line objects are live and referenced only here.
+    unsafe {
+        let ks = b.key_slot(t, i);
+        if t.indirect_key() {
+            let obj = ks.cast::<*mut u8>().replace(std::ptr::null_mut());
+            retire::release_object(t, h, Obj::Key, obj);
+        } else {
+            std::ptr::write_bytes(ks, 0, t.key_size);
+        }
+        let es = b.elem_slot(t, i);
+        if t.indirect_elem() {
+            let obj = es.cast::<*mut u8>().replace(std::ptr::null_mut());
+            retire::release_object(t, h, Obj::Elem, obj);
+        } else {
+            std::ptr::write_bytes(es, 0, t.elem_size);
+        }
+        b.set_tophash(i, EMPTY_ONE);
+
+        // If everything after this cell is emptyRest, turn it and the tombstones before it into
+        // emptyRest too, walking back across bucket boundaries (the predecessor is found from
+        // the head: chains are singly linked and short).
+        let rest_follows = if i == BUCKET_CNT - 1 {
+            let next = b.overflow(t);
+            next.is_null() || next.tophash(0) == EMPTY_REST
+        } else {
+            b.tophash(i + 1) == EMPTY_REST
+        };
+        if rest_follows {
+            loop {
+                b.set_tophash(i, EMPTY_REST);
+                if i == 0 {
+                    if b == head {
+                        break;
+                    }
+                    let cur = b;
+                    b = head;
+                    while b.overflow(t) != cur {
+                        b = b.overflow(t);
+                    }
+                    i = BUCKET_CNT - 1;
+                } else {
+                    i -= 1;
+                }
+                if b.tophash(i) != EMPTY_ONE {
+                    break;
+                }
+            }
+        }
+    }
+    h.count -= 1;
+    if h.count == 0 {
+        // A fresh seed, so an attacker cannot keep reusing collisions (issue 25237).
+        h.hash0 = fastrand();
+    }
+}

@@ -1,0 +1,150 @@
+//! The end of a map's life, and of its contents: `mapclear` (spec §3.6, with the later fix for
+//! running iterators) and `mapfree` (Go has none: without a GC we must give memory back).
+
+use crate::alloc;
+use crate::array;
+use crate::bucket::{Bucket, is_empty};
+use crate::consts::*;
+use crate::hmap::{Hmap, MapExtra, bucket_shift};
+use crate::maptype::MapType;
+use crate::panic;
+use crate::rand::fastrand;
+use crate::retire::{self, Obj};
+
+/// Frees the out-of-line key and elem of every live entry: the full cells of the current table
+/// and of the old buckets not yet evacuated (an evacuated cell shares its pointers with the new
+/// table, so each object is freed exactly once).
+///
+/// # Safety
+/// The caller owns the map for writing and nobody will read those objects again.
+unsafe fn free_live_objects(t: &MapType, h: &Hmap) {
+    if !t.indirect_key() && !t.indirect_elem() {
+        return;
+    }
+    // No Vec: every byte must come from the host's allocator, and this needs none.
+    let cur = (h.buckets, if h.buckets.is_null() { 0 } else { bucket_shift(h.b) });
+    let old = (h.oldbuckets, if h.growing() { h.noldbuckets() } else { 0 });
+    for (base, n) in [cur, old] {
+        for j in 0..n {
+            // SAFETY: j is a main bucket; chains are live; full cells own their objects.
+            unsafe {
+                let mut b = Bucket::at(base, t, j);
+                if b.evacuated() {
+                    continue;
+                }
+                while !b.is_null() {
+                    for i in 0..BUCKET_CNT {
+                        if is_empty(b.tophash(i)) {
+                            continue;
+                        }
+                        if t.indirect_key() {
+                            retire::free_object(t, Obj::Key, b.key(t, i));
+                        }
+                        if t.indirect_elem() {
+                            retire::free_object(t, Obj::Elem, b.elem(t, i));
+                        }
+                    }
+                    b = b.overflow(t);
+                }
+            }
+        }
+    }
+}
+
+/// Frees an array now, unless it is the caller's one-bucket array.
+///
+/// # Safety
+/// Nobody will read `base` again.
+unsafe fn discard_array(t: &MapType, h: &Hmap, base: *mut u8, b: u8) {
+    if b == 0 && h.flags() & CALLER_BUCKET != 0 {
+        h.set_flags(h.flags() & !CALLER_BUCKET);
+        return;
+    }
+    // SAFETY: an array we allocated.
+    unsafe { array::free_array(t, base) };
+}
+
+/// `mapclear`: removes every entry, keeping the current bucket array (zeroed) and `B`. Running
+/// iterations end at their next step (a new clear generation), so everything else — old array,
+/// overflow buckets, out-of-line objects, retired memory — is freed at once.
+///
+/// # Safety
+/// `t` is validated; `h` is null or a live map of `t`.
+pub unsafe fn mapclear(t: &MapType, h: *mut Hmap) {
+    // SAFETY: caller's promise.
+    let h = match unsafe { h.as_mut() } {
+        Some(h) if h.count != 0 => h,
+        _ => return,
+    };
+    if h.flags() & HASH_WRITING != 0 {
+        panic::concurrent_writes();
+    }
+    h.toggle_writing();
+    // SAFETY: writing flag held; after new_generation no iterator reads map memory again.
+    unsafe {
+        retire::new_generation(t, h);
+        free_live_objects(t, h);
+        if h.growing() {
+            let old_b = if h.same_size_grow() { h.b } else { h.b - 1 };
+            discard_array(t, h, h.oldbuckets, old_b);
+        }
+        array::free_separate_overflow(t, h.buckets, h.b);
+        let next = array::reset_array(t, h.buckets, h.b);
+        let e = h.extra_ptr();
+        if !e.is_null() {
+            (*e).next_overflow = next;
+        }
+    }
+    h.oldbuckets = std::ptr::null_mut();
+    h.nevacuate = 0;
+    h.noverflow = 0;
+    h.count = 0;
+    h.hash0 = fastrand();
+    h.set_flags(h.flags() & !SAME_SIZE_GROW);
+    if h.flags() & HASH_WRITING == 0 {
+        panic::concurrent_writes();
+    }
+    h.set_flags(h.flags() & !HASH_WRITING);
+}
+
+/// `mapfree`: releases everything the map owns — out-of-line keys and elems, bucket arrays and
+/// their overflow buckets, retired memory, the extra fields, and the header unless the caller
+/// supplied it. A nil map is ignored. Iterators of the map must not be used afterwards.
+///
+/// # Safety
+/// `t` is the map's validated descriptor; `h` is null or a live map of `t`, not used again.
+pub unsafe fn mapfree(t: &MapType, h: *mut Hmap) {
+    // SAFETY: caller's promise.
+    let Some(h) = (unsafe { h.as_mut() }) else { return };
+    if h.flags() & HASH_WRITING != 0 {
+        panic::concurrent_writes();
+    }
+    let pins = retire::pins(h);
+    if cfg!(debug_assertions) && pins != 0 {
+        eprintln!(
+            "gohmap: mapfree of a map with {pins} unfinished iteration(s): memory retired for \
+             them was kept until now (call mapiterdone when leaving a range loop early)"
+        );
+    }
+    // SAFETY: the map is ours to destroy; each block is freed exactly once.
+    unsafe {
+        retire::drain(t, h);
+        free_live_objects(t, h);
+        if h.growing() {
+            let old_b = if h.same_size_grow() { h.b } else { h.b - 1 };
+            discard_array(t, h, h.oldbuckets, old_b);
+        }
+        if !h.buckets.is_null() {
+            discard_array(t, h, h.buckets, h.b);
+        }
+        let e = h.extra_ptr();
+        if !e.is_null() {
+            alloc::free(e.cast(), size_of::<MapExtra>(), 8);
+        }
+        let caller_header = h.flags() & CALLER_HEADER != 0;
+        std::ptr::write_bytes((h as *mut Hmap).cast::<u8>(), 0, size_of::<Hmap>());
+        if !caller_header {
+            alloc::free((h as *mut Hmap).cast(), size_of::<Hmap>(), 8);
+        }
+    }
+}

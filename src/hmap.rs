@@ -1,0 +1,148 @@
+//! The map header (`hmap`, Go 1.19's layout) and its private extension (`MapExtra`).
+//!
+//! `count` is the first field so compiled code can read `len(m)` inline. Everything else in the
+//! header is the library's: a host may read `count` and nothing else without a call.
+//!
+//! Field states (written once here, relied on everywhere):
+//! * `buckets` is null only while `B == 0` and no entry was ever stored (the first bucket is made
+//!   lazily), or in a header whose `makemap` failed.
+//! * `oldbuckets` is non-null exactly while a grow is in progress (spec §9 I7).
+//! * `extra` is null until the map needs it: for preallocated overflow buckets (`B >= 4`), or for
+//!   its first iterator (pins, retired memory, clear generation). It is freed by `mapfree` only.
+//! * `flags` is the only field concurrent readers write (iterators set their bits with an atomic
+//!   OR), so it is atomic; all other fields are plain, because a writer concurrent with anything
+//!   is a host bug that Go only detects on a best-effort basis.
+
+use std::sync::atomic::{AtomicPtr, AtomicU8, AtomicU32, AtomicUsize, Ordering};
+
+use crate::consts::*;
+
+/// The map header (`gohmap_hmap`), 48 bytes, Go 1.19's field order.
+#[repr(C)]
+#[derive(Debug)]
+pub struct Hmap {
+    /// Live entries, old table included. Offset 0: `len(m)`.
+    pub count: isize,
+    /// `ITERATOR | OLD_ITERATOR | HASH_WRITING | SAME_SIZE_GROW`, plus gohmap's ownership bits.
+    pub flags: AtomicU8,
+    /// log2 of the number of main buckets.
+    pub b: u8,
+    /// Overflow buckets made for the current table (exact below B = 16, sampled above).
+    pub noverflow: u16,
+    /// Per-map hash seed.
+    pub hash0: u32,
+    /// The current bucket array (`2^B` main buckets, then any preallocated overflow buckets).
+    pub buckets: *mut u8,
+    /// The previous array while growing, else null.
+    pub oldbuckets: *mut u8,
+    /// Every old bucket below this index has been evacuated.
+    pub nevacuate: usize,
+    /// Optional fields, null until needed.
+    pub extra: AtomicPtr<MapExtra>,
+}
+
+/// Fields only some maps need (Go's `mapextra`, reshaped: we track overflow buckets by address
+/// range instead of lists, and add what reclamation without a GC requires).
+#[repr(C)]
+#[derive(Debug)]
+pub struct MapExtra {
+    /// Next free preallocated overflow bucket of `buckets`, or null.
+    pub next_overflow: *mut u8,
+    /// Iterators of the current clear generation that have not finished (see `retire`).
+    pub pins: AtomicUsize,
+    /// Head of the list of memory retired while pins were held (a tagged header address).
+    pub retired: AtomicPtr<u8>,
+    /// Bumped by `mapclear`; an iterator from an older generation ends at its next step.
+    pub clear_gen: AtomicU32,
+}
+
+impl Hmap {
+    /// The flag bits (relaxed: the bits guard against misuse, they order nothing).
+    #[inline(always)]
+    pub fn flags(&self) -> u8 {
+        self.flags.load(Ordering::Relaxed)
+    }
+    /// Overwrites the flag bits.
+    #[inline(always)]
+    pub fn set_flags(&self, f: u8) {
+        self.flags.store(f, Ordering::Relaxed);
+    }
+    /// Go's `flags ^= hashWriting`: an XOR, so a racing writer that set the bit clears it and
+    /// the check at the end of the operation sees the interference.
+    #[inline(always)]
+    pub fn toggle_writing(&self) {
+        self.set_flags(self.flags() ^ HASH_WRITING);
+    }
+    /// Whether a grow is in progress.
+    #[inline(always)]
+    pub fn growing(&self) -> bool {
+        !self.oldbuckets.is_null()
+    }
+    /// Whether the grow in progress keeps the bucket count.
+    #[inline(always)]
+    pub fn same_size_grow(&self) -> bool {
+        self.flags() & SAME_SIZE_GROW != 0
+    }
+    /// Old buckets in the grow in progress (`noldbuckets`).
+    #[inline(always)]
+    pub fn noldbuckets(&self) -> usize {
+        let old_b = if self.same_size_grow() { self.b } else { self.b - 1 };
+        bucket_shift(old_b)
+    }
+    /// The extension, or null.
+    #[inline(always)]
+    pub fn extra_ptr(&self) -> *mut MapExtra {
+        self.extra.load(Ordering::Acquire)
+    }
+    /// The next free preallocated overflow bucket, or null.
+    #[inline(always)]
+    pub fn next_overflow(&self) -> *mut u8 {
+        let e = self.extra_ptr();
+        if e.is_null() {
+            return std::ptr::null_mut();
+        }
+        // SAFETY: a non-null extra is a live MapExtra owned by this map.
+        unsafe { (*e).next_overflow }
+    }
+}
+
+/// `2^b` (the shift is masked, as in Go, so it never overflows).
+#[inline(always)]
+pub fn bucket_shift(b: u8) -> usize {
+    1usize << (b & 63)
+}
+
+/// `2^b - 1`.
+#[inline(always)]
+pub fn bucket_mask(b: u8) -> usize {
+    bucket_shift(b) - 1
+}
+
+/// Whether `count` entries overload a table of `2^b` buckets (spec §3.0.9).
+#[inline(always)]
+pub fn over_load_factor(count: isize, b: u8) -> bool {
+    count > BUCKET_CNT as isize
+        && (count as usize) > LOAD_FACTOR_NUM * (bucket_shift(b) / LOAD_FACTOR_DEN)
+}
+
+/// Whether there are about as many overflow buckets as main buckets (spec §3.0.10).
+#[inline(always)]
+pub fn too_many_overflow_buckets(noverflow: u16, b: u8) -> bool {
+    let b = b.min(15);
+    noverflow >= (1u16 << b)
+}
+
+/// The `B` that `makemap` picks for `hint` entries.
+pub fn b_for_hint(hint: isize) -> u8 {
+    let mut b = 0u8;
+    while over_load_factor(hint, b) {
+        b += 1;
+    }
+    b
+}
+
+const _: () = assert!(std::mem::size_of::<Hmap>() == 48, "hmap is 48 bytes, as in Go 1.19");
+const _: () = assert!(
+    std::mem::offset_of!(Hmap, count) == 0,
+    "compiled code reads len(m) at offset 0"
+);

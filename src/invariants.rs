@@ -1,0 +1,287 @@
+//! The map's invariants (spec §9) as code: a walk over the whole structure that returns the
+//! first violation. Tests run it after every step; hosts may run it in debug builds.
+//!
+//! * I1 cell states: 0, 1, or a full tophash (>= 5) in the current table; 2..=4 only in old ones.
+//! * I2 evacuation is all-or-nothing per old chain, and only cell 0 of the head is consulted.
+//! * I3 a new bucket receives nothing before its old source is evacuated.
+//! * I4 emptyRest cells form a suffix of each chain, not preceded by an emptyOne.
+//! * I5 empty cells have zero inline elems and null out-of-line elem pointers.
+//! * I6 `count` is the number of full cells, current table plus unevacuated old buckets.
+//! * I7 growth bookkeeping: old buckets below `nevacuate` are evacuated; `sameSizeGrow` only
+//!   while growing.
+//! * I8 `B == 0` means not growing and no overflow buckets.
+//! * I9 `hashWriting` is clear between operations.
+//! * I10 free preallocated overflow buckets are zero, linked by null except the last, whose
+//!   overflow field is the sentinel (the array base).
+//! * Placement: a full cell whose key equals itself sits in the bucket its hash selects, with
+//!   the tophash its hash gives.
+//! * Reclamation: memory is retired only while iterators pin the map.
+//!
+//! The walk calls the descriptor's hasher and equality on stored keys (never on NaN-like keys'
+//! hashes, which are random), and allocates nothing.
+
+use crate::array;
+use crate::bucket::{Bucket, is_empty, top_hash};
+use crate::consts::*;
+use crate::hmap::{Hmap, bucket_mask, bucket_shift};
+use crate::maptype::MapType;
+use crate::retire;
+
+/// The first invariant found broken, and where.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// Which invariant (`"I4"`, `"placement"`, ...).
+    pub invariant: &'static str,
+    /// What is wrong.
+    pub what: &'static str,
+    /// Main bucket index where it was seen (0 when not about a bucket).
+    pub bucket: usize,
+    /// Whether that bucket is in the old table.
+    pub old: bool,
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let table = if self.old { "old" } else { "current" };
+        write!(f, "{}: {} ({} bucket {})", self.invariant, self.what, table, self.bucket)
+    }
+}
+
+fn fail(invariant: &'static str, what: &'static str, bucket: usize, old: bool) -> Result<(), Violation> {
+    Err(Violation { invariant, what, bucket, old })
+}
+
+/// Chains longer than this are taken to be cycles.
+const MAX_CHAIN: usize = 1 << 24;
+
+/// Walks every invariant of a map.
+///
+/// # Safety
+/// `h` is null or a live map of the validated descriptor `t`, with no write in progress on
+/// another thread.
+pub unsafe fn check_invariants(t: &MapType, h: *const Hmap) -> Result<(), Violation> {
+    // SAFETY: caller's promise.
+    let Some(h) = (unsafe { h.as_ref() }) else { return Ok(()) };
+    if h.flags() & HASH_WRITING != 0 {
+        return fail("I9", "hashWriting set outside a write", 0, false);
+    }
+    if !h.growing() && h.flags() & SAME_SIZE_GROW != 0 {
+        return fail("I7", "sameSizeGrow set while not growing", 0, false);
+    }
+    if h.buckets.is_null() {
+        if h.count != 0 || h.b != 0 || h.growing() {
+            return fail("I6", "no buckets but entries, B > 0 or growing", 0, false);
+        }
+        return check_retired(h);
+    }
+    if h.b == 0 && h.growing() {
+        return fail("I8", "B = 0 while growing", 0, false);
+    }
+    let mut live = 0usize;
+    for j in 0..bucket_shift(h.b) {
+        // SAFETY: j is a main bucket of the current array.
+        live += unsafe { check_chain(t, h, j, false)? };
+    }
+    if h.growing() {
+        let nold = h.noldbuckets();
+        if h.nevacuate > nold {
+            return fail("I7", "nevacuate beyond the old table", h.nevacuate, true);
+        }
+        for j in 0..nold {
+            // SAFETY: j is a main bucket of the old array.
+            let evacuated = unsafe { Bucket::at(h.oldbuckets, t, j).evacuated() };
+            if j < h.nevacuate && !evacuated {
+                return fail("I7", "bucket below nevacuate not evacuated", j, true);
+            }
+            if !evacuated {
+                // SAFETY: as above.
+                unsafe {
+                    check_untouched(t, h, j)?;
+                    live += check_chain(t, h, j, true)?;
+                }
+            } else {
+                // SAFETY: as above.
+                unsafe { check_evacuated(t, h, j)? };
+            }
+        }
+    }
+    if live != h.count as usize {
+        return fail("I6", "count differs from the number of full cells", 0, false);
+    }
+    // SAFETY: buckets is live.
+    unsafe { check_prealloc(t, h)? };
+    check_retired(h)
+}
+
+/// Checks one chain; returns its number of full cells.
+///
+/// # Safety
+/// `j` is a main bucket of the chosen table; when `old`, it is not evacuated.
+unsafe fn check_chain(t: &MapType, h: &Hmap, j: usize, old: bool) -> Result<usize, Violation> {
+    let (base, mask) = if old {
+        (h.oldbuckets, h.noldbuckets() - 1)
+    } else {
+        (h.buckets, bucket_mask(h.b))
+    };
+    // SAFETY: caller's promise.
+    let mut b = unsafe { Bucket::at(base, t, j) };
+    let (mut live, mut seen_rest, mut prev) = (0usize, false, EMPTY_REST);
+    let mut len = 0usize;
+    while !b.is_null() {
+        len += 1;
+        if len > MAX_CHAIN {
+            return Err(Violation { invariant: "chain", what: "overflow chain loops", bucket: j, old });
+        }
+        if h.b == 0 && len > 1 {
+            return Err(Violation { invariant: "I8", what: "overflow bucket at B = 0", bucket: j, old });
+        }
+        for i in 0..BUCKET_CNT {
+            // SAFETY: b is a live bucket of the chain.
+            let top = unsafe { b.tophash(i) };
+            if (EVACUATED_X..=EVACUATED_EMPTY).contains(&top) {
+                let what = "evacuation mark outside an evacuated chain";
+                return Err(Violation { invariant: "I2", what, bucket: j, old });
+            }
+            if seen_rest && top != EMPTY_REST {
+                return Err(Violation { invariant: "I4", what: "cell after emptyRest", bucket: j, old });
+            }
+            if top == EMPTY_REST && !seen_rest {
+                seen_rest = true;
+                if prev == EMPTY_ONE {
+                    let what = "emptyOne just before the emptyRest suffix";
+                    return Err(Violation { invariant: "I4", what, bucket: j, old });
+                }
+            }
+            prev = top;
+            if is_empty(top) {
+                // SAFETY: b is live.
+                unsafe { check_empty_cell(t, b, i, j, old)? };
+                continue;
+            }
+            live += 1;
+            // SAFETY: a full cell holds a live key.
+            unsafe {
+                let k = b.key(t, i);
+                if t.reflexive_key() || t.eq(k, k) {
+                    let hash = t.hash(k, h.hash0 as usize);
+                    if hash & mask != j {
+                        let what = "key in the wrong bucket";
+                        return Err(Violation { invariant: "placement", what, bucket: j, old });
+                    }
+                    if top != top_hash(hash) {
+                        let what = "tophash differs from the key's hash";
+                        return Err(Violation { invariant: "placement", what, bucket: j, old });
+                    }
+                }
+            }
+        }
+        // SAFETY: b is live.
+        b = unsafe { b.overflow(t) };
+    }
+    Ok(live)
+}
+
+/// # Safety
+/// `b` is a live bucket and cell `i` is empty.
+unsafe fn check_empty_cell(t: &MapType, b: Bucket, i: usize, j: usize, old: bool) -> Result<(), Violation> {
+    // SAFETY: caller's promise.
+    unsafe {
+        let e = b.elem_slot(t, i);
+        let clean = if t.indirect_elem() {
+            e.cast::<*mut u8>().read().is_null()
+        } else {
+            (0..t.elem_size).all(|x| *e.add(x) == 0)
+        };
+        if !clean {
+            return Err(Violation { invariant: "I5", what: "empty cell with a non-zero elem", bucket: j, old });
+        }
+    }
+    Ok(())
+}
+
+/// I3: the new buckets fed by unevacuated old bucket `j` have received nothing.
+///
+/// # Safety
+/// Growing; `j` is an unevacuated old main bucket.
+unsafe fn check_untouched(t: &MapType, h: &Hmap, j: usize) -> Result<(), Violation> {
+    let newbit = h.noldbuckets();
+    let targets = if h.same_size_grow() { [j, j] } else { [j, j + newbit] };
+    for n in targets {
+        // SAFETY: n is a main bucket of the current array.
+        unsafe {
+            let b = Bucket::at(h.buckets, t, n);
+            if b.group() != 0 || !b.overflow(t).is_null() {
+                let what = "new bucket written before its old bucket was evacuated";
+                return fail("I3", what, n, false);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// I2: every cell of an evacuated old chain carries an evacuation mark.
+///
+/// # Safety
+/// Growing; `j` is an evacuated old main bucket.
+unsafe fn check_evacuated(t: &MapType, h: &Hmap, j: usize) -> Result<(), Violation> {
+    // SAFETY: caller's promise.
+    let mut b = unsafe { Bucket::at(h.oldbuckets, t, j) };
+    while !b.is_null() {
+        for i in 0..BUCKET_CNT {
+            // SAFETY: b is live.
+            let top = unsafe { b.tophash(i) };
+            if !(EVACUATED_X..=EVACUATED_EMPTY).contains(&top) {
+                return fail("I2", "evacuated chain with a cell not marked evacuated", j, true);
+            }
+        }
+        // SAFETY: b is live.
+        b = unsafe { b.overflow(t) };
+    }
+    Ok(())
+}
+
+/// I10: the free preallocated overflow buckets.
+///
+/// # Safety
+/// `h.buckets` is live.
+unsafe fn check_prealloc(t: &MapType, h: &Hmap) -> Result<(), Violation> {
+    let next = h.next_overflow();
+    let total = array::array_len(t, h.b);
+    let main = bucket_shift(h.b);
+    if next.is_null() {
+        return Ok(());
+    }
+    if !array::in_array(t, h.buckets, h.b, next) {
+        return fail("I10", "nextOverflow outside the current array", 0, false);
+    }
+    let first = (next as usize - h.buckets as usize) / t.bucketsize as usize;
+    if first < main {
+        return fail("I10", "nextOverflow points at a main bucket", first, false);
+    }
+    for n in first..total {
+        // SAFETY: n < total is inside the array.
+        unsafe {
+            let b = Bucket::at(h.buckets, t, n);
+            let want = if n == total - 1 { Bucket(h.buckets) } else { Bucket::NULL };
+            if b.overflow(t) != want {
+                return fail("I10", "free preallocated bucket with a wrong overflow link", n, false);
+            }
+            if b.group() != 0 {
+                return fail("I10", "free preallocated bucket is not empty", n, false);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_retired(h: &Hmap) -> Result<(), Violation> {
+    let e = h.extra_ptr();
+    // SAFETY: a non-null extra is live.
+    if !e.is_null()
+        && unsafe { !(*e).retired.load(std::sync::atomic::Ordering::Acquire).is_null() }
+        && retire::pins(h) == 0
+    {
+        return fail("reclaim", "memory retired with no iterator pinning the map", 0, false);
+    }
+    Ok(())
+}

@@ -1,0 +1,141 @@
+//! The raw API: Go's runtime map entry points as unsafe Rust functions over type-erased memory.
+//!
+//! These are what the C ABI (`ffi`) exports, minus the argument checks a C boundary needs. Keys
+//! are passed by address and hashed through the descriptor. Every function's contract:
+//!
+//! * `t` is a descriptor accepted by [`MapType::validate`] (or built by `MapType::new` /
+//!   `MapType::for_kind`), and it is the descriptor the map was made with.
+//! * `h` is null (a nil map) or a map made by [`makemap`] / [`makemap_small`] and not freed.
+//! * `key` points at `t.key_size` readable bytes (any address for a zero-sized key).
+//! * A returned elem pointer stays valid until the next write (assign, delete, clear, free) to
+//!   the map. The zero value returned by a miss is read-only and permanent.
+//! * Panics and fatal errors go to the panic handler (`panic::set_panic_handler`).
+
+use crate::hmap::Hmap;
+use crate::key::AnyKey;
+use crate::maptype::MapType;
+use crate::{access, assign, delete, free, invariants, make};
+
+pub use crate::invariants::Violation;
+
+/// Makes a map for about `hint` entries, in the caller's header `h` if non-null (see
+/// [`makemap_with_bucket`] for the caller's first bucket too). Null after reporting out of memory.
+///
+/// # Safety
+/// See the module contract; `h` is null or 48 writable bytes, 8-aligned, outliving the map.
+pub unsafe fn makemap(t: &MapType, hint: isize, h: *mut Hmap) -> *mut Hmap {
+    // SAFETY: caller's promise.
+    unsafe { make::makemap(t, hint, h, std::ptr::null_mut()) }
+}
+
+/// [`makemap`] with a caller-owned first bucket (`t.bucketsize` bytes, 8-aligned), used when the
+/// hint needs one bucket: with a caller header too, a map of up to 8 entries allocates nothing
+/// (Go's non-escaping maps).
+///
+/// # Safety
+/// As [`makemap`]; `bucket` is null or `t.bucketsize` writable bytes outliving the map.
+pub unsafe fn makemap_with_bucket(t: &MapType, hint: isize, h: *mut Hmap, bucket: *mut u8) -> *mut Hmap {
+    // SAFETY: caller's promise.
+    unsafe { make::makemap(t, hint, h, bucket) }
+}
+
+/// Makes an empty map whose first bucket is allocated on first insert.
+pub fn makemap_small() -> *mut Hmap {
+    make::makemap_small()
+}
+
+/// `len(m)`.
+///
+/// # Safety
+/// See the module contract.
+pub unsafe fn maplen(h: *const Hmap) -> isize {
+    // SAFETY: caller's promise.
+    unsafe { make::maplen(h) }
+}
+
+/// `v := m[k]`: the elem for `key`, or the shared zero value.
+///
+/// # Safety
+/// See the module contract; `t.elem_size <= 1024` (use [`mapaccess1_fat`] beyond).
+pub unsafe fn mapaccess1(t: &MapType, h: *const Hmap, key: *const u8) -> *mut u8 {
+    // SAFETY: caller's promise.
+    unsafe { access::mapaccess1(t, h, AnyKey(key)) }
+}
+
+/// `v, ok := m[k]`.
+///
+/// # Safety
+/// As [`mapaccess1`].
+pub unsafe fn mapaccess2(t: &MapType, h: *const Hmap, key: *const u8) -> (*mut u8, bool) {
+    // SAFETY: caller's promise.
+    unsafe { access::mapaccess2(t, h, AnyKey(key)) }
+}
+
+/// `v := m[k]` for elems larger than the shared zero value: a miss returns `zero`.
+///
+/// # Safety
+/// As [`mapaccess1`]; `zero` is a zeroed buffer of at least `t.elem_size` bytes.
+pub unsafe fn mapaccess1_fat(t: &MapType, h: *const Hmap, key: *const u8, zero: *mut u8) -> *mut u8 {
+    // SAFETY: caller's promise.
+    unsafe { access::mapaccess2_fat(t, h, AnyKey(key), zero).0 }
+}
+
+/// `v, ok := m[k]` for elems larger than the shared zero value.
+///
+/// # Safety
+/// As [`mapaccess1_fat`].
+pub unsafe fn mapaccess2_fat(
+    t: &MapType,
+    h: *const Hmap,
+    key: *const u8,
+    zero: *mut u8,
+) -> (*mut u8, bool) {
+    // SAFETY: caller's promise.
+    unsafe { access::mapaccess2_fat(t, h, AnyKey(key), zero) }
+}
+
+/// `m[k] = v`, first half: the elem storage for `key` (zeroed if new). Null for a nil map or
+/// when memory ran out, after reporting through the panic handler; the map is then unchanged.
+///
+/// # Safety
+/// See the module contract.
+pub unsafe fn mapassign(t: &MapType, h: *mut Hmap, key: *const u8) -> *mut u8 {
+    // SAFETY: caller's promise.
+    unsafe { assign::mapassign(t, h, AnyKey(key)) }
+}
+
+/// `delete(m, k)`.
+///
+/// # Safety
+/// See the module contract.
+pub unsafe fn mapdelete(t: &MapType, h: *mut Hmap, key: *const u8) {
+    // SAFETY: caller's promise.
+    unsafe { delete::mapdelete(t, h, AnyKey(key)) }
+}
+
+/// Removes every entry; running iterations end at their next step.
+///
+/// # Safety
+/// See the module contract.
+pub unsafe fn mapclear(t: &MapType, h: *mut Hmap) {
+    // SAFETY: caller's promise.
+    unsafe { free::mapclear(t, h) }
+}
+
+/// Releases everything the map owns. The map and its iterators must not be used afterwards.
+///
+/// # Safety
+/// See the module contract.
+pub unsafe fn mapfree(t: &MapType, h: *mut Hmap) {
+    // SAFETY: caller's promise.
+    unsafe { free::mapfree(t, h) }
+}
+
+/// Walks every structural invariant; returns the first violation.
+///
+/// # Safety
+/// See the module contract; no write may be in progress.
+pub unsafe fn check_invariants(t: &MapType, h: *const Hmap) -> Result<(), Violation> {
+    // SAFETY: caller's promise.
+    unsafe { invariants::check_invariants(t, h) }
+}

@@ -1,0 +1,160 @@
+//! Shared test support: a per-thread counting allocator that can fail on the Nth call, a panic
+//! handler that records or unwinds, deterministic randomness, and the layout catalogue.
+#![allow(dead_code)]
+
+pub mod layouts;
+
+use std::cell::{Cell, RefCell};
+use std::ffi::{CStr, c_char, c_int, c_void};
+use std::sync::Once;
+
+use gohmap::alloc::Allocator;
+use gohmap::panic::Code;
+
+thread_local! {
+    static ALLOCS: Cell<u64> = const { Cell::new(0) };
+    static LIVE_BYTES: Cell<i64> = const { Cell::new(0) };
+    static LIVE_BLOCKS: Cell<i64> = const { Cell::new(0) };
+    static FAIL_AT: Cell<Option<u64>> = const { Cell::new(None) };
+    static MODE: Cell<Mode> = const { Cell::new(Mode::Unwind) };
+    static REPORTS: RefCell<Vec<(Code, String)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// What the test panic handler does with a non-fatal code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Record it and return (the routine then returns null / does nothing).
+    Record,
+    /// Record it and unwind with a `Reported` payload.
+    Unwind,
+}
+
+/// The payload the handler unwinds with.
+#[derive(Debug, Clone)]
+pub struct Reported {
+    pub code: Code,
+    pub msg: String,
+}
+
+unsafe extern "C" fn test_alloc(_: *mut c_void, size: usize, align: usize) -> *mut c_void {
+    assert!(size > 0, "gohmap asked for zero bytes");
+    let n = ALLOCS.with(|c| {
+        c.set(c.get() + 1);
+        c.get()
+    });
+    if FAIL_AT.with(|f| f.get()) == Some(n) {
+        return std::ptr::null_mut();
+    }
+    let layout = std::alloc::Layout::from_size_align(size, align).unwrap();
+    // SAFETY: non-zero size.
+    let p = unsafe { std::alloc::alloc_zeroed(layout) };
+    LIVE_BYTES.with(|c| c.set(c.get() + size as i64));
+    LIVE_BLOCKS.with(|c| c.set(c.get() + 1));
+    p.cast()
+}
+
+unsafe extern "C" fn test_free(_: *mut c_void, p: *mut c_void, size: usize, align: usize) {
+    let layout = std::alloc::Layout::from_size_align(size, align).unwrap();
+    // Freed with the size and alignment it was allocated with, or std's allocator complains.
+    // SAFETY: gohmap promises to pass back exactly what it got.
+    unsafe { std::alloc::dealloc(p.cast(), layout) };
+    LIVE_BYTES.with(|c| c.set(c.get() - size as i64));
+    LIVE_BLOCKS.with(|c| c.set(c.get() - 1));
+}
+
+unsafe extern "C-unwind" fn test_handler(code: c_int, msg: *const c_char) {
+    // SAFETY: gohmap passes a NUL-terminated message.
+    let msg = unsafe { CStr::from_ptr(msg) }.to_string_lossy().into_owned();
+    let code = Code::from_raw(code).expect("unknown panic code");
+    REPORTS.with(|r| r.borrow_mut().push((code, msg.clone())));
+    if code.is_fatal() || MODE.with(|m| m.get()) == Mode::Unwind {
+        std::panic::panic_any(Reported { code, msg });
+    }
+}
+
+/// Installs the test allocator and handler (once per process) and gives this thread a
+/// deterministic random sequence, fresh counters and the unwinding handler mode.
+pub fn setup(seed: u64) {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        gohmap::alloc::set_allocator(Some(&Allocator {
+            alloc: test_alloc,
+            free: test_free,
+            ctx: std::ptr::null_mut(),
+        }));
+        gohmap::panic::set_panic_handler(Some(test_handler));
+        let prev = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if info.payload().downcast_ref::<Reported>().is_none() {
+                prev(info);
+            }
+        }));
+    });
+    gohmap::rand::set_thread_seed(seed);
+    FAIL_AT.with(|f| f.set(None));
+    MODE.with(|m| m.set(Mode::Unwind));
+    REPORTS.with(|r| r.borrow_mut().clear());
+}
+
+/// Bytes gohmap holds on this thread.
+pub fn live_bytes() -> i64 {
+    LIVE_BYTES.with(|c| c.get())
+}
+/// Blocks gohmap holds on this thread.
+pub fn live_blocks() -> i64 {
+    LIVE_BLOCKS.with(|c| c.get())
+}
+/// Allocation calls so far on this thread.
+pub fn allocs() -> u64 {
+    ALLOCS.with(|c| c.get())
+}
+/// Makes allocation call number `n` (counting from now, 1-based) fail; None to stop.
+pub fn fail_nth(n: Option<u64>) {
+    let base = allocs();
+    FAIL_AT.with(|f| f.set(n.map(|n| base + n)));
+}
+/// Sets the handler mode for this thread.
+pub fn set_mode(m: Mode) {
+    MODE.with(|c| c.set(m));
+}
+/// Takes the reports recorded on this thread.
+pub fn take_reports() -> Vec<(Code, String)> {
+    REPORTS.with(|r| std::mem::take(&mut *r.borrow_mut()))
+}
+
+/// Runs `f`, returning the report it unwound with, if any.
+pub fn catch<R>(f: impl FnOnce() -> R) -> Result<R, Reported> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => Ok(r),
+        Err(p) => match p.downcast::<Reported>() {
+            Ok(r) => Err(*r),
+            Err(p) => std::panic::resume_unwind(p),
+        },
+    }
+}
+
+/// splitmix64: the tests' own deterministic randomness.
+pub struct Rng(pub u64);
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e3779b97f4a7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58476d1ce4e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d049bb133111eb);
+        z ^ (z >> 31)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+}
+
+/// Whether the tests run under Miri (sizes are reduced there).
+pub const MIRI: bool = cfg!(miri);
+
+/// `n`, or `small` under Miri.
+pub fn scaled(n: usize, small: usize) -> usize {
+    if MIRI { small } else { n }
+}

@@ -16,7 +16,12 @@ use crate::panic;
 /// # Safety
 /// `h` is a live non-empty map of `t`.
 #[inline(always)]
-pub unsafe fn find<K: MapKey>(t: &MapType, h: &Hmap, key: K, hash: usize) -> Option<(Bucket, usize)> {
+pub unsafe fn find<K: MapKey>(
+    t: &MapType,
+    h: &Hmap,
+    key: K,
+    hash: usize,
+) -> Option<(Bucket, usize)> {
     // SAFETY: non-empty maps have buckets.
     let mut b = unsafe { read_bucket(t, h, hash) };
     let top = top_hash(hash);

@@ -55,7 +55,9 @@ pub fn array_len(t: &MapType, b: u8) -> usize {
 
 /// Bytes to allocate for an array for `B = b`, header included, or None if absurd.
 pub fn array_alloc_size(t: &MapType, b: u8) -> Option<usize> {
-    (t.bucketsize as usize).checked_mul(array_len(t, b))?.checked_add(ARRAY_HDR)
+    (t.bucketsize as usize)
+        .checked_mul(array_len(t, b))?
+        .checked_add(ARRAY_HDR)
 }
 
 /// Makes a zeroed array for `B = b`. Returns the first bucket and the first free preallocated

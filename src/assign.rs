@@ -55,7 +55,12 @@ pub unsafe fn mapassign<K: MapKey>(t: &MapType, h: *mut Hmap, key: K) -> *mut u8
 /// # Safety
 /// As [`mapassign`], with the writing flag held.
 #[inline(always)]
-unsafe fn assign_locked<K: MapKey>(t: &MapType, h: &mut Hmap, key: K, hash: usize) -> Result<*mut u8, usize> {
+unsafe fn assign_locked<K: MapKey>(
+    t: &MapType,
+    h: &mut Hmap,
+    key: K,
+    hash: usize,
+) -> Result<*mut u8, usize> {
     if h.buckets.is_null() {
         h.buckets = array::new_array(t, 0)?.0;
     }
@@ -127,7 +132,11 @@ unsafe fn insert<K: MapKey>(
     slot: Option<(Bucket, usize)>,
     last: Bucket,
 ) -> Result<*mut u8, usize> {
-    let kobj = if t.indirect_key() { retire::alloc_object(t, Obj::Key)? } else { std::ptr::null_mut() };
+    let kobj = if t.indirect_key() {
+        retire::alloc_object(t, Obj::Key)?
+    } else {
+        std::ptr::null_mut()
+    };
     let eobj = if t.indirect_elem() {
         match retire::alloc_object(t, Obj::Elem) {
             Ok(p) => p,

@@ -134,7 +134,12 @@ impl Bucket {
     #[inline(always)]
     pub unsafe fn overflow(self, t: &MapType) -> Bucket {
         // SAFETY: the last 8 bytes of a bucket are its overflow pointer, 8-aligned.
-        Bucket(unsafe { self.0.add(t.bucketsize as usize - PTR_SIZE).cast::<*mut u8>().read() })
+        Bucket(unsafe {
+            self.0
+                .add(t.bucketsize as usize - PTR_SIZE)
+                .cast::<*mut u8>()
+                .read()
+        })
     }
 
     /// Links `next` after this bucket.
@@ -144,7 +149,12 @@ impl Bucket {
     #[inline(always)]
     pub unsafe fn set_overflow(self, t: &MapType, next: Bucket) {
         // SAFETY: as overflow.
-        unsafe { self.0.add(t.bucketsize as usize - PTR_SIZE).cast::<*mut u8>().write(next.0) }
+        unsafe {
+            self.0
+                .add(t.bucketsize as usize - PTR_SIZE)
+                .cast::<*mut u8>()
+                .write(next.0)
+        }
     }
 
     /// Whether this old-table head bucket has been evacuated (only cell 0 is read).
@@ -163,7 +173,11 @@ impl Bucket {
 #[inline(always)]
 pub fn top_hash(hash: usize) -> u8 {
     let top = (hash >> (usize::BITS - 8)) as u8;
-    if top < MIN_TOP_HASH { top + MIN_TOP_HASH } else { top }
+    if top < MIN_TOP_HASH {
+        top + MIN_TOP_HASH
+    } else {
+        top
+    }
 }
 
 /// Whether a tophash says "empty" (emptyRest or emptyOne).

@@ -101,10 +101,8 @@ const _: () = assert!(
     "keys start right after the tophash array, pointer-aligned"
 );
 const _: () = assert!(
-    (CALLER_HEADER | CALLER_BUCKET) & (ITERATOR | OLD_ITERATOR | HASH_WRITING | SAME_SIZE_GROW) == 0,
+    (CALLER_HEADER | CALLER_BUCKET) & (ITERATOR | OLD_ITERATOR | HASH_WRITING | SAME_SIZE_GROW)
+        == 0,
     "gohmap's private flag bits must not overlap Go's"
 );
-const _: () = assert!(
-    usize::BITS == 64,
-    "gohmap is built for 64-bit targets only"
-);
+const _: () = assert!(usize::BITS == 64, "gohmap is built for 64-bit targets only");

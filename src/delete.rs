@@ -53,7 +53,12 @@ pub unsafe fn mapdelete<K: MapKey>(t: &MapType, h: *mut Hmap, key: K) {
 /// # Safety
 /// As [`mapdelete`], with the writing flag held and the map non-empty.
 #[inline(always)]
-unsafe fn delete_locked<K: MapKey>(t: &MapType, h: &mut Hmap, key: K, hash: usize) -> Result<(), usize> {
+unsafe fn delete_locked<K: MapKey>(
+    t: &MapType,
+    h: &mut Hmap,
+    key: K,
+    hash: usize,
+) -> Result<(), usize> {
     let bucket = hash & bucket_mask(h.b);
     if h.growing() {
         // SAFETY: growing, writing flag held.

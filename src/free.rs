@@ -22,7 +22,14 @@ unsafe fn free_live_objects(t: &MapType, h: &Hmap) {
         return;
     }
     // No Vec: every byte must come from the host's allocator, and this needs none.
-    let cur = (h.buckets, if h.buckets.is_null() { 0 } else { bucket_shift(h.b) });
+    let cur = (
+        h.buckets,
+        if h.buckets.is_null() {
+            0
+        } else {
+            bucket_shift(h.b)
+        },
+    );
     let old = (h.oldbuckets, if h.growing() { h.noldbuckets() } else { 0 });
     for (base, n) in [cur, old] {
         for j in 0..n {
@@ -115,7 +122,9 @@ pub unsafe fn mapclear(t: &MapType, h: *mut Hmap) {
 /// `t` is the map's validated descriptor; `h` is null or a live map of `t`, not used again.
 pub unsafe fn mapfree(t: &MapType, h: *mut Hmap) {
     // SAFETY: caller's promise.
-    let Some(h) = (unsafe { h.as_mut() }) else { return };
+    let Some(h) = (unsafe { h.as_mut() }) else {
+        return;
+    };
     if h.flags() & HASH_WRITING != 0 {
         panic::concurrent_writes();
     }

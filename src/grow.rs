@@ -134,7 +134,11 @@ unsafe fn new_overflow(
 ///
 /// # Safety
 /// As [`new_overflow`].
-pub unsafe fn new_overflow_for_insert(t: &MapType, h: &mut Hmap, b: Bucket) -> Result<Bucket, usize> {
+pub unsafe fn new_overflow_for_insert(
+    t: &MapType,
+    h: &mut Hmap,
+    b: Bucket,
+) -> Result<Bucket, usize> {
     // SAFETY: caller's promise.
     unsafe { new_overflow(t, h, b, None) }
 }
@@ -247,7 +251,11 @@ struct Dest {
 ///
 /// # Safety
 /// The map is growing, `oldbucket < noldbuckets`, and the caller owns it for writing.
-pub unsafe fn evacuate<K: MapKey>(t: &MapType, h: &mut Hmap, oldbucket: usize) -> Result<(), usize> {
+pub unsafe fn evacuate<K: MapKey>(
+    t: &MapType,
+    h: &mut Hmap,
+    oldbucket: usize,
+) -> Result<(), usize> {
     let newbit = h.noldbuckets();
     // SAFETY: oldbucket is in range of the old array.
     let b = unsafe { Bucket::at(h.oldbuckets, t, oldbucket) };
@@ -285,8 +293,18 @@ unsafe fn move_chain<K: MapKey>(
     let same = h.same_size_grow();
     // SAFETY: X (and Y for a doubling grow) are in range of the new array.
     let mut dst = unsafe {
-        let y = if same { Bucket::NULL } else { Bucket::at(h.buckets, t, oldbucket + newbit) };
-        [Dest { b: Bucket::at(h.buckets, t, oldbucket), i: 0 }, Dest { b: y, i: 0 }]
+        let y = if same {
+            Bucket::NULL
+        } else {
+            Bucket::at(h.buckets, t, oldbucket + newbit)
+        };
+        [
+            Dest {
+                b: Bucket::at(h.buckets, t, oldbucket),
+                i: 0,
+            },
+            Dest { b: y, i: 0 },
+        ]
     };
     let mut ob = b;
     while !ob.is_null() {

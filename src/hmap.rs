@@ -86,7 +86,11 @@ impl Hmap {
     /// Old buckets in the grow in progress (`noldbuckets`).
     #[inline(always)]
     pub fn noldbuckets(&self) -> usize {
-        let old_b = if self.same_size_grow() { self.b } else { self.b - 1 };
+        let old_b = if self.same_size_grow() {
+            self.b
+        } else {
+            self.b - 1
+        };
         bucket_shift(old_b)
     }
     /// The extension, or null.
@@ -141,7 +145,10 @@ pub fn b_for_hint(hint: isize) -> u8 {
     b
 }
 
-const _: () = assert!(std::mem::size_of::<Hmap>() == 48, "hmap is 48 bytes, as in Go 1.19");
+const _: () = assert!(
+    std::mem::size_of::<Hmap>() == 48,
+    "hmap is 48 bytes, as in Go 1.19"
+);
 const _: () = assert!(
     std::mem::offset_of!(Hmap, count) == 0,
     "compiled code reads len(m) at offset 0"

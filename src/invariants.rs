@@ -43,12 +43,26 @@ pub struct Violation {
 impl std::fmt::Display for Violation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let table = if self.old { "old" } else { "current" };
-        write!(f, "{}: {} ({} bucket {})", self.invariant, self.what, table, self.bucket)
+        write!(
+            f,
+            "{}: {} ({} bucket {})",
+            self.invariant, self.what, table, self.bucket
+        )
     }
 }
 
-fn fail(invariant: &'static str, what: &'static str, bucket: usize, old: bool) -> Result<(), Violation> {
-    Err(Violation { invariant, what, bucket, old })
+fn fail(
+    invariant: &'static str,
+    what: &'static str,
+    bucket: usize,
+    old: bool,
+) -> Result<(), Violation> {
+    Err(Violation {
+        invariant,
+        what,
+        bucket,
+        old,
+    })
 }
 
 /// Chains longer than this are taken to be cycles.
@@ -61,7 +75,9 @@ const MAX_CHAIN: usize = 1 << 24;
 /// another thread.
 pub unsafe fn check_invariants(t: &MapType, h: *const Hmap) -> Result<(), Violation> {
     // SAFETY: caller's promise.
-    let Some(h) = (unsafe { h.as_ref() }) else { return Ok(()) };
+    let Some(h) = (unsafe { h.as_ref() }) else {
+        return Ok(());
+    };
     if h.flags() & HASH_WRITING != 0 {
         return fail("I9", "hashWriting set outside a write", 0, false);
     }
@@ -106,7 +122,12 @@ pub unsafe fn check_invariants(t: &MapType, h: *const Hmap) -> Result<(), Violat
         }
     }
     if live != h.count as usize {
-        return fail("I6", "count differs from the number of full cells", 0, false);
+        return fail(
+            "I6",
+            "count differs from the number of full cells",
+            0,
+            false,
+        );
     }
     // SAFETY: buckets is live.
     unsafe { check_prealloc(t, h)? };
@@ -130,26 +151,51 @@ unsafe fn check_chain(t: &MapType, h: &Hmap, j: usize, old: bool) -> Result<usiz
     while !b.is_null() {
         len += 1;
         if len > MAX_CHAIN {
-            return Err(Violation { invariant: "chain", what: "overflow chain loops", bucket: j, old });
+            return Err(Violation {
+                invariant: "chain",
+                what: "overflow chain loops",
+                bucket: j,
+                old,
+            });
         }
         if h.b == 0 && len > 1 {
-            return Err(Violation { invariant: "I8", what: "overflow bucket at B = 0", bucket: j, old });
+            return Err(Violation {
+                invariant: "I8",
+                what: "overflow bucket at B = 0",
+                bucket: j,
+                old,
+            });
         }
         for i in 0..BUCKET_CNT {
             // SAFETY: b is a live bucket of the chain.
             let top = unsafe { b.tophash(i) };
             if (EVACUATED_X..=EVACUATED_EMPTY).contains(&top) {
                 let what = "evacuation mark outside an evacuated chain";
-                return Err(Violation { invariant: "I2", what, bucket: j, old });
+                return Err(Violation {
+                    invariant: "I2",
+                    what,
+                    bucket: j,
+                    old,
+                });
             }
             if seen_rest && top != EMPTY_REST {
-                return Err(Violation { invariant: "I4", what: "cell after emptyRest", bucket: j, old });
+                return Err(Violation {
+                    invariant: "I4",
+                    what: "cell after emptyRest",
+                    bucket: j,
+                    old,
+                });
             }
             if top == EMPTY_REST && !seen_rest {
                 seen_rest = true;
                 if prev == EMPTY_ONE {
                     let what = "emptyOne just before the emptyRest suffix";
-                    return Err(Violation { invariant: "I4", what, bucket: j, old });
+                    return Err(Violation {
+                        invariant: "I4",
+                        what,
+                        bucket: j,
+                        old,
+                    });
                 }
             }
             prev = top;
@@ -166,11 +212,21 @@ unsafe fn check_chain(t: &MapType, h: &Hmap, j: usize, old: bool) -> Result<usiz
                     let hash = t.hash(k, h.hash0 as usize);
                     if hash & mask != j {
                         let what = "key in the wrong bucket";
-                        return Err(Violation { invariant: "placement", what, bucket: j, old });
+                        return Err(Violation {
+                            invariant: "placement",
+                            what,
+                            bucket: j,
+                            old,
+                        });
                     }
                     if top != top_hash(hash) {
                         let what = "tophash differs from the key's hash";
-                        return Err(Violation { invariant: "placement", what, bucket: j, old });
+                        return Err(Violation {
+                            invariant: "placement",
+                            what,
+                            bucket: j,
+                            old,
+                        });
                     }
                 }
             }
@@ -183,7 +239,13 @@ unsafe fn check_chain(t: &MapType, h: &Hmap, j: usize, old: bool) -> Result<usiz
 
 /// # Safety
 /// `b` is a live bucket and cell `i` is empty.
-unsafe fn check_empty_cell(t: &MapType, b: Bucket, i: usize, j: usize, old: bool) -> Result<(), Violation> {
+unsafe fn check_empty_cell(
+    t: &MapType,
+    b: Bucket,
+    i: usize,
+    j: usize,
+    old: bool,
+) -> Result<(), Violation> {
     // SAFETY: caller's promise.
     unsafe {
         let e = b.elem_slot(t, i);
@@ -193,7 +255,12 @@ unsafe fn check_empty_cell(t: &MapType, b: Bucket, i: usize, j: usize, old: bool
             (0..t.elem_size).all(|x| *e.add(x) == 0)
         };
         if !clean {
-            return Err(Violation { invariant: "I5", what: "empty cell with a non-zero elem", bucket: j, old });
+            return Err(Violation {
+                invariant: "I5",
+                what: "empty cell with a non-zero elem",
+                bucket: j,
+                old,
+            });
         }
     }
     Ok(())
@@ -205,7 +272,11 @@ unsafe fn check_empty_cell(t: &MapType, b: Bucket, i: usize, j: usize, old: bool
 /// Growing; `j` is an unevacuated old main bucket.
 unsafe fn check_untouched(t: &MapType, h: &Hmap, j: usize) -> Result<(), Violation> {
     let newbit = h.noldbuckets();
-    let targets = if h.same_size_grow() { [j, j] } else { [j, j + newbit] };
+    let targets = if h.same_size_grow() {
+        [j, j]
+    } else {
+        [j, j + newbit]
+    };
     for n in targets {
         // SAFETY: n is a main bucket of the current array.
         unsafe {
@@ -231,7 +302,12 @@ unsafe fn check_evacuated(t: &MapType, h: &Hmap, j: usize) -> Result<(), Violati
             // SAFETY: b is live.
             let top = unsafe { b.tophash(i) };
             if !(EVACUATED_X..=EVACUATED_EMPTY).contains(&top) {
-                return fail("I2", "evacuated chain with a cell not marked evacuated", j, true);
+                return fail(
+                    "I2",
+                    "evacuated chain with a cell not marked evacuated",
+                    j,
+                    true,
+                );
             }
         }
         // SAFETY: b is live.
@@ -262,9 +338,18 @@ unsafe fn check_prealloc(t: &MapType, h: &Hmap) -> Result<(), Violation> {
         // SAFETY: n < total is inside the array.
         unsafe {
             let b = Bucket::at(h.buckets, t, n);
-            let want = if n == total - 1 { Bucket(h.buckets) } else { Bucket::NULL };
+            let want = if n == total - 1 {
+                Bucket(h.buckets)
+            } else {
+                Bucket::NULL
+            };
             if b.overflow(t) != want {
-                return fail("I10", "free preallocated bucket with a wrong overflow link", n, false);
+                return fail(
+                    "I10",
+                    "free preallocated bucket with a wrong overflow link",
+                    n,
+                    false,
+                );
             }
             if b.group() != 0 {
                 return fail("I10", "free preallocated bucket is not empty", n, false);
@@ -278,10 +363,20 @@ fn check_retired(h: &Hmap) -> Result<(), Violation> {
     let e = h.extra_ptr();
     // SAFETY: a non-null extra is live.
     if !e.is_null()
-        && unsafe { !(*e).retired.load(std::sync::atomic::Ordering::Acquire).is_null() }
+        && unsafe {
+            !(*e)
+                .retired
+                .load(std::sync::atomic::Ordering::Acquire)
+                .is_null()
+        }
         && retire::pins(h) == 0
     {
-        return fail("reclaim", "memory retired with no iterator pinning the map", 0, false);
+        return fail(
+            "reclaim",
+            "memory retired with no iterator pinning the map",
+            0,
+            false,
+        );
     }
     Ok(())
 }

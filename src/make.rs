@@ -72,7 +72,15 @@ pub unsafe fn makemap(t: &MapType, hint: isize, h: *mut Hmap, bucket: *mut u8) -
         Err(size) => {
             if !h.is_null() {
                 // SAFETY: caller's header: leave it a valid empty map.
-                unsafe { init_header(h, CALLER_HEADER, 0, std::ptr::null_mut(), std::ptr::null_mut()) };
+                unsafe {
+                    init_header(
+                        h,
+                        CALLER_HEADER,
+                        0,
+                        std::ptr::null_mut(),
+                        std::ptr::null_mut(),
+                    )
+                };
             }
             panic::out_of_memory(size);
             std::ptr::null_mut()
@@ -82,7 +90,11 @@ pub unsafe fn makemap(t: &MapType, hint: isize, h: *mut Hmap, bucket: *mut u8) -
 
 /// The header (fresh unless given), the bucket array for `b` (none for 0) and the extra fields
 /// its preallocated overflow buckets need; all or nothing.
-fn allocate(t: &MapType, b: u8, h: *mut Hmap) -> Result<(*mut Hmap, *mut u8, *mut MapExtra), usize> {
+fn allocate(
+    t: &MapType,
+    b: u8,
+    h: *mut Hmap,
+) -> Result<(*mut Hmap, *mut u8, *mut MapExtra), usize> {
     let (mut buckets, mut extra) = (std::ptr::null_mut(), std::ptr::null_mut::<MapExtra>());
     if b != 0 {
         let (arr, next) = array::new_array(t, b)?;
@@ -137,5 +149,9 @@ pub fn makemap_small() -> *mut Hmap {
 #[inline]
 pub unsafe fn maplen(h: *const Hmap) -> isize {
     // SAFETY: caller's promise.
-    if h.is_null() { 0 } else { unsafe { (*h).count } }
+    if h.is_null() {
+        0
+    } else {
+        unsafe { (*h).count }
+    }
 }

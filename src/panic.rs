@@ -80,7 +80,11 @@ pub fn set_panic_handler(h: Option<PanicHandler>) {
 unsafe extern "C-unwind" fn default_handler(code: c_int, msg: *const c_char) {
     // SAFETY: `report` always passes a valid NUL-terminated string.
     let text = unsafe { CStr::from_ptr(msg) }.to_string_lossy();
-    let prefix = if code >= Code::FATAL_BASE { "fatal error" } else { "panic" };
+    let prefix = if code >= Code::FATAL_BASE {
+        "fatal error"
+    } else {
+        "panic"
+    };
     let _ = writeln!(std::io::stderr(), "{prefix}: {text}");
     std::process::abort();
 }
@@ -131,7 +135,10 @@ pub fn report_fmt(code: Code, args: std::fmt::Arguments<'_>) {
             Ok(())
         }
     }
-    let mut b = Buf { bytes: [0; 255], len: 0 };
+    let mut b = Buf {
+        bytes: [0; 255],
+        len: 0,
+    };
     let _ = std::fmt::write(&mut b, args);
     // Truncation may cut a UTF-8 sequence; the handler receives bytes, so that is harmless.
     let text = String::from_utf8_lossy(&b.bytes[..b.len]);
@@ -156,13 +163,19 @@ pub fn concurrent_writes() -> ! {
 /// Go's fatal `concurrent map read and map write`.
 #[cold]
 pub fn concurrent_read_write() -> ! {
-    fatal(Code::ConcurrentReadWrite, "concurrent map read and map write")
+    fatal(
+        Code::ConcurrentReadWrite,
+        "concurrent map read and map write",
+    )
 }
 
 /// Go's fatal `concurrent map iteration and map write`.
 #[cold]
 pub fn concurrent_iter_write() -> ! {
-    fatal(Code::ConcurrentIterWrite, "concurrent map iteration and map write")
+    fatal(
+        Code::ConcurrentIterWrite,
+        "concurrent map iteration and map write",
+    )
 }
 
 /// Go's panic on assignment through a nil map (no `runtime error:` prefix, as in Go).
@@ -174,7 +187,10 @@ pub fn nil_map() {
 /// Out of memory for a request of `size` bytes.
 #[cold]
 pub fn out_of_memory(size: usize) {
-    report_fmt(Code::OutOfMemory, format_args!("out of memory (allocating {size} bytes)"));
+    report_fmt(
+        Code::OutOfMemory,
+        format_args!("out of memory (allocating {size} bytes)"),
+    );
 }
 
 /// Internal corruption: Go's `bad map state` family.

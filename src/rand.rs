@@ -54,7 +54,9 @@ fn seed_thread() -> u64 {
 #[inline]
 pub fn fastrand64() -> u64 {
     if SEEDED.load(Ordering::Relaxed) && !THREAD_FIXED.with(Cell::get) {
-        let s = SHARED.fetch_add(WY_ADD, Ordering::Relaxed).wrapping_add(WY_ADD);
+        let s = SHARED
+            .fetch_add(WY_ADD, Ordering::Relaxed)
+            .wrapping_add(WY_ADD);
         return wymix(s);
     }
     STATE.with(|c| {

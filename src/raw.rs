@@ -34,7 +34,12 @@ pub unsafe fn makemap(t: &MapType, hint: isize, h: *mut Hmap) -> *mut Hmap {
 ///
 /// # Safety
 /// As [`makemap`]; `bucket` is null or `t.bucketsize` writable bytes outliving the map.
-pub unsafe fn makemap_with_bucket(t: &MapType, hint: isize, h: *mut Hmap, bucket: *mut u8) -> *mut Hmap {
+pub unsafe fn makemap_with_bucket(
+    t: &MapType,
+    hint: isize,
+    h: *mut Hmap,
+    bucket: *mut u8,
+) -> *mut Hmap {
     // SAFETY: caller's promise.
     unsafe { make::makemap(t, hint, h, bucket) }
 }
@@ -75,7 +80,12 @@ pub unsafe fn mapaccess2(t: &MapType, h: *const Hmap, key: *const u8) -> (*mut u
 ///
 /// # Safety
 /// As [`mapaccess1`]; `zero` is a zeroed buffer of at least `t.elem_size` bytes.
-pub unsafe fn mapaccess1_fat(t: &MapType, h: *const Hmap, key: *const u8, zero: *mut u8) -> *mut u8 {
+pub unsafe fn mapaccess1_fat(
+    t: &MapType,
+    h: *const Hmap,
+    key: *const u8,
+    zero: *mut u8,
+) -> *mut u8 {
     // SAFETY: caller's promise.
     unsafe { access::mapaccess2_fat(t, h, AnyKey(key), zero).0 }
 }

@@ -185,7 +185,10 @@ pub fn ensure_extra(h: &Hmap) -> Result<*mut MapExtra, usize> {
         return Err(size);
     }
     // All-zero bytes are a valid, empty MapExtra (null pointers, zero counters).
-    match h.extra.compare_exchange(std::ptr::null_mut(), p, Ordering::AcqRel, Ordering::Acquire) {
+    match h
+        .extra
+        .compare_exchange(std::ptr::null_mut(), p, Ordering::AcqRel, Ordering::Acquire)
+    {
         Ok(_) => Ok(p),
         Err(won) => {
             // SAFETY: p was never published.
@@ -250,5 +253,9 @@ pub unsafe fn new_generation(t: &MapType, h: &Hmap) {
 pub fn pins(h: &Hmap) -> usize {
     let e = h.extra_ptr();
     // SAFETY: a non-null extra is live.
-    if e.is_null() { 0 } else { unsafe { (*e).pins.load(Ordering::Acquire) } }
+    if e.is_null() {
+        0
+    } else {
+        unsafe { (*e).pins.load(Ordering::Acquire) }
+    }
 }

@@ -11,15 +11,17 @@ use common::*;
 use gohmap::{Hmap, raw};
 
 /// A key copied into 8-aligned storage (hosts pass keys aligned to their type).
-pub struct Key(Vec<u64>, usize);
+struct Key(Vec<u64>);
 impl Key {
-    pub fn new(bytes: &[u8]) -> Key {
+    fn new(bytes: &[u8]) -> Key {
         let mut v = vec![0u64; bytes.len().div_ceil(8).max(1)];
         // SAFETY: v has at least bytes.len() bytes.
-        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), v.as_mut_ptr().cast(), bytes.len()) };
-        Key(v, bytes.len())
+        unsafe {
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), v.as_mut_ptr().cast(), bytes.len())
+        };
+        Key(v)
     }
-    pub fn ptr(&self) -> *const u8 {
+    fn ptr(&self) -> *const u8 {
         self.0.as_ptr().cast()
     }
 }
@@ -61,7 +63,9 @@ impl Run<'_> {
     }
 
     fn random_elem(&mut self) -> Vec<u8> {
-        (0..self.elem_size()).map(|_| self.rng.next() as u8).collect()
+        (0..self.elem_size())
+            .map(|_| self.rng.next() as u8)
+            .collect()
     }
 
     fn assign(&mut self, idx: u64) {
@@ -74,10 +78,19 @@ impl Run<'_> {
         assert!(!p.is_null(), "{}: assign returned null", self.l.name);
         let fresh = canon.as_ref().is_none_or(|c| !self.m.live.contains_key(c));
         if fresh {
-            assert!(self.read_elem(p).iter().all(|&b| b == 0), "{}: new entry not zeroed", self.l.name);
+            assert!(
+                self.read_elem(p).iter().all(|&b| b == 0),
+                "{}: new entry not zeroed",
+                self.l.name
+            );
         } else {
             let want = &self.m.live[canon.as_ref().unwrap()];
-            assert_eq!(&self.read_elem(p), want, "{}: assign to existing key gave another slot", self.l.name);
+            assert_eq!(
+                &self.read_elem(p),
+                want,
+                "{}: assign to existing key gave another slot",
+                self.l.name
+            );
         }
         // SAFETY: p has elem_size writable bytes.
         unsafe { std::ptr::copy_nonoverlapping(v.as_ptr(), p, v.len()) };
@@ -96,11 +109,23 @@ impl Run<'_> {
         match (self.l.canon)(&kb).and_then(|c| self.m.live.get(&c)) {
             Some(want) => {
                 assert!(ok, "{}: key {idx} missing", self.l.name);
-                assert_eq!(&self.read_elem(p), want, "{}: key {idx} has the wrong elem", self.l.name);
+                assert_eq!(
+                    &self.read_elem(p),
+                    want,
+                    "{}: key {idx} has the wrong elem",
+                    self.l.name
+                );
             }
             None => {
-                assert!(!ok, "{}: key {idx} found but absent in the model", self.l.name);
-                assert!(self.read_elem(p).iter().all(|&b| b == 0), "zero value is not zero");
+                assert!(
+                    !ok,
+                    "{}: key {idx} found but absent in the model",
+                    self.l.name
+                );
+                assert!(
+                    self.read_elem(p).iter().all(|&b| b == 0),
+                    "zero value is not zero"
+                );
             }
         }
     }
@@ -124,7 +149,12 @@ impl Run<'_> {
     fn check(&self, step: usize) {
         // SAFETY: live map.
         let len = unsafe { raw::maplen(self.h) } as usize;
-        assert_eq!(len, self.m.live.len() + self.m.nans, "{}: len after step {step}", self.l.name);
+        assert_eq!(
+            len,
+            self.m.live.len() + self.m.nans,
+            "{}: len after step {step}",
+            self.l.name
+        );
         // SAFETY: live map, no write in progress.
         if let Err(v) = unsafe { raw::check_invariants(&self.l.t, self.h) } {
             panic!("{}: invariant broken after step {step}: {v}", self.l.name);

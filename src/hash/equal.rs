@@ -19,7 +19,6 @@ unsafe fn read<T: Copy>(p: *const c_void) -> T {
 ///
 /// # Safety
 /// None needed; `unsafe` only to match [`EqualFn`](super::EqualFn).
-#[inline]
 pub unsafe extern "C-unwind" fn memequal0(_a: *const c_void, _b: *const c_void) -> bool {
     true
 }
@@ -28,7 +27,6 @@ pub unsafe extern "C-unwind" fn memequal0(_a: *const c_void, _b: *const c_void) 
 ///
 /// # Safety
 /// `a` and `b` must each point to 1 readable byte.
-#[inline]
 pub unsafe extern "C-unwind" fn memequal8(a: *const c_void, b: *const c_void) -> bool {
     // SAFETY: the caller guarantees both reads.
     unsafe { read::<u8>(a) == read::<u8>(b) }
@@ -38,7 +36,6 @@ pub unsafe extern "C-unwind" fn memequal8(a: *const c_void, b: *const c_void) ->
 ///
 /// # Safety
 /// `a` and `b` must each point to 2 readable bytes (any alignment).
-#[inline]
 pub unsafe extern "C-unwind" fn memequal16(a: *const c_void, b: *const c_void) -> bool {
     // SAFETY: the caller guarantees both reads.
     unsafe { read::<u16>(a) == read::<u16>(b) }
@@ -48,7 +45,6 @@ pub unsafe extern "C-unwind" fn memequal16(a: *const c_void, b: *const c_void) -
 ///
 /// # Safety
 /// `a` and `b` must each point to 4 readable bytes (any alignment).
-#[inline]
 pub unsafe extern "C-unwind" fn memequal32(a: *const c_void, b: *const c_void) -> bool {
     // SAFETY: the caller guarantees both reads.
     unsafe { read::<u32>(a) == read::<u32>(b) }
@@ -58,7 +54,6 @@ pub unsafe extern "C-unwind" fn memequal32(a: *const c_void, b: *const c_void) -
 ///
 /// # Safety
 /// `a` and `b` must each point to 8 readable bytes (any alignment).
-#[inline]
 pub unsafe extern "C-unwind" fn memequal64(a: *const c_void, b: *const c_void) -> bool {
     // SAFETY: the caller guarantees both reads.
     unsafe { read::<u64>(a) == read::<u64>(b) }
@@ -68,7 +63,6 @@ pub unsafe extern "C-unwind" fn memequal64(a: *const c_void, b: *const c_void) -
 ///
 /// # Safety
 /// `a` and `b` must each point to 16 readable bytes (any alignment).
-#[inline]
 pub unsafe extern "C-unwind" fn memequal128(a: *const c_void, b: *const c_void) -> bool {
     // SAFETY: the caller guarantees both reads; [u64; 2] keeps the reads to 8-byte words.
     unsafe { read::<[u64; 2]>(a) == read::<[u64; 2]>(b) }
@@ -80,7 +74,6 @@ pub unsafe extern "C-unwind" fn memequal128(a: *const c_void, b: *const c_void) 
 /// # Safety
 /// `a` and `b` must each point to `size` readable bytes (either may be anything when
 /// `size == 0`).
-#[inline]
 pub unsafe extern "C-unwind" fn memequal(a: *const c_void, b: *const c_void, size: usize) -> bool {
     if size == 0 || a == b {
         return true;
@@ -95,7 +88,6 @@ pub unsafe extern "C-unwind" fn memequal(a: *const c_void, b: *const c_void, siz
 /// `a` and `b` must each point to a readable [`GoString`] (any alignment) whose `len` is not
 /// negative and whose `ptr` points to `len` readable bytes; `ptr` is never read when `len` is
 /// 0, so it may be null or dangling.
-#[inline]
 pub unsafe extern "C-unwind" fn strequal(a: *const c_void, b: *const c_void) -> bool {
     // SAFETY: the caller guarantees both headers are readable.
     let (a, b) = unsafe { (read::<GoString>(a), read::<GoString>(b)) };

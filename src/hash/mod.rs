@@ -11,6 +11,10 @@
 //! hashes differently in every run and on every path, which is what makes collision flooding
 //! impractical. They must never be persisted, sent to another process or compared across runs;
 //! only equal-keys-hash-equal within one process, and a good spread, are promised.
+//!
+//! The `extern "C-unwind"` hashers and equalities are deliberately not `#[inline]`: descriptors
+//! point at them, and `MapType` recognises the standard ones (to admit the fast routines) by
+//! address, which is only unique for a function compiled once, in this crate.
 
 #[cfg(not(target_pointer_width = "64"))]
 compile_error!("the hash functions implement Go's 64-bit algorithms and constants only");
@@ -103,7 +107,6 @@ pub unsafe fn hash_bytes(p: *const u8, len: usize, seed: usize) -> usize {
 ///
 /// # Safety
 /// As for [`hash_bytes`].
-#[inline]
 pub unsafe extern "C-unwind" fn memhash(p: *const c_void, seed: usize, size: usize) -> usize {
     // SAFETY: forwarded from the caller.
     unsafe { hash_bytes(p.cast(), size, seed) }
@@ -114,7 +117,6 @@ pub unsafe extern "C-unwind" fn memhash(p: *const c_void, seed: usize, size: usi
 ///
 /// # Safety
 /// None needed; `unsafe` only to match [`HashFn`].
-#[inline]
 pub unsafe extern "C-unwind" fn memhash0(_p: *const c_void, seed: usize) -> usize {
     seed
 }
@@ -123,7 +125,6 @@ pub unsafe extern "C-unwind" fn memhash0(_p: *const c_void, seed: usize) -> usiz
 ///
 /// # Safety
 /// `p` must point to 1 readable byte.
-#[inline]
 pub unsafe extern "C-unwind" fn memhash8(p: *const c_void, seed: usize) -> usize {
     // SAFETY: the caller guarantees the byte.
     unsafe { hash_bytes(p.cast(), 1, seed) }
@@ -133,7 +134,6 @@ pub unsafe extern "C-unwind" fn memhash8(p: *const c_void, seed: usize) -> usize
 ///
 /// # Safety
 /// `p` must point to 2 readable bytes (any alignment).
-#[inline]
 pub unsafe extern "C-unwind" fn memhash16(p: *const c_void, seed: usize) -> usize {
     // SAFETY: the caller guarantees the bytes.
     unsafe { hash_bytes(p.cast(), 2, seed) }
@@ -143,7 +143,6 @@ pub unsafe extern "C-unwind" fn memhash16(p: *const c_void, seed: usize) -> usiz
 ///
 /// # Safety
 /// `p` must point to 4 readable bytes (any alignment).
-#[inline]
 pub unsafe extern "C-unwind" fn memhash32(p: *const c_void, seed: usize) -> usize {
     // SAFETY: the caller guarantees the bytes; read_unaligned needs no alignment.
     hash_u32(unsafe { p.cast::<u32>().read_unaligned() }, seed)
@@ -153,7 +152,6 @@ pub unsafe extern "C-unwind" fn memhash32(p: *const c_void, seed: usize) -> usiz
 ///
 /// # Safety
 /// `p` must point to 8 readable bytes (any alignment).
-#[inline]
 pub unsafe extern "C-unwind" fn memhash64(p: *const c_void, seed: usize) -> usize {
     // SAFETY: the caller guarantees the bytes; read_unaligned needs no alignment.
     hash_u64(unsafe { p.cast::<u64>().read_unaligned() }, seed)
@@ -163,7 +161,6 @@ pub unsafe extern "C-unwind" fn memhash64(p: *const c_void, seed: usize) -> usiz
 ///
 /// # Safety
 /// `p` must point to 16 readable bytes (any alignment).
-#[inline]
 pub unsafe extern "C-unwind" fn memhash128(p: *const c_void, seed: usize) -> usize {
     // SAFETY: the caller guarantees the bytes.
     unsafe { hash_bytes(p.cast(), 16, seed) }
@@ -174,7 +171,6 @@ pub unsafe extern "C-unwind" fn memhash128(p: *const c_void, seed: usize) -> usi
 /// # Safety
 /// `p` must point to a readable [`GoString`] (any alignment) whose `len` is not negative and
 /// whose `ptr` points to `len` readable bytes (`ptr` is not read when `len` is 0).
-#[inline]
 pub unsafe extern "C-unwind" fn strhash(p: *const c_void, seed: usize) -> usize {
     // SAFETY: the caller guarantees the header is readable; read_unaligned needs no alignment.
     let s = unsafe { p.cast::<GoString>().read_unaligned() };

@@ -14,9 +14,16 @@ impl Arena {
     /// A header for `bytes` in fresh storage: equal strings get different pointers.
     pub fn string(&mut self, bytes: &[u8]) -> GoString {
         let b: Box<[u8]> = bytes.into();
-        let ptr = if b.is_empty() { std::ptr::null() } else { b.as_ptr() };
+        let ptr = if b.is_empty() {
+            std::ptr::null()
+        } else {
+            b.as_ptr()
+        };
         self.0.push(b);
-        GoString { ptr, len: bytes.len() as isize }
+        GoString {
+            ptr,
+            len: bytes.len() as isize,
+        }
     }
 }
 
@@ -33,7 +40,10 @@ pub struct Layout {
 }
 
 fn le_key(i: u64, n: usize) -> Vec<u8> {
-    let mut v = i.wrapping_mul(0x9e3779b97f4a7c15).to_le_bytes().repeat(n.div_ceil(8));
+    let mut v = i
+        .wrapping_mul(0x9e3779b97f4a7c15)
+        .to_le_bytes()
+        .repeat(n.div_ceil(8));
     v[..8.min(n)].copy_from_slice(&i.to_le_bytes()[..8.min(n)]);
     v.truncate(n);
     v
@@ -64,12 +74,17 @@ fn f64_canon(k: &[u8]) -> Option<Vec<u8>> {
 
 fn string_key(i: u64, a: &mut Arena) -> Vec<u8> {
     // Lengths 0..=40 and one long one; shared prefixes and suffixes between keys.
-    let len = if i % 17 == 16 { 1000 } else { (i % 41) as usize };
+    let len = if i % 17 == 16 {
+        1000
+    } else {
+        (i % 41) as usize
+    };
     let mut s = vec![b'p'; len];
     let tag = format!("{i}");
     let n = tag.len().min(len);
     let mid = len / 2;
-    s[mid.saturating_sub(n / 2)..mid.saturating_sub(n / 2) + n].copy_from_slice(&tag.as_bytes()[..n]);
+    s[mid.saturating_sub(n / 2)..mid.saturating_sub(n / 2) + n]
+        .copy_from_slice(&tag.as_bytes()[..n]);
     if len < tag.len() {
         // Short strings cannot hold the tag: derive distinct bytes instead.
         for (j, c) in s.iter_mut().enumerate() {
@@ -142,41 +157,136 @@ fn pair_canon(k: &[u8]) -> Option<Vec<u8>> {
 fn kind(k: KeyKind, es: usize, ea: usize) -> MapType {
     MapType::for_kind(k, es, ea).unwrap()
 }
-fn custom(ks: usize, ka: usize, es: usize, ea: usize, h: hash::HashFn, e: hash::EqualFn, f: u32) -> MapType {
+fn custom(
+    ks: usize,
+    ka: usize,
+    es: usize,
+    ea: usize,
+    h: hash::HashFn,
+    e: hash::EqualFn,
+    f: u32,
+) -> MapType {
     MapType::new(ks, ka, es, ea, h, e, f).unwrap()
 }
 
 /// The catalogue.
 pub fn all() -> Vec<Layout> {
     vec![
-        Layout { name: "u8->u8", t: kind(KeyKind::U8, 1, 1), key_space: 256,
-            make_key: |i, _| vec![i as u8], canon: bytes_canon },
-        Layout { name: "tiny u8 keys->u32", t: kind(KeyKind::U8, 4, 4), key_space: 12,
-            make_key: |i, _| vec![i as u8], canon: bytes_canon },
-        Layout { name: "u32->u32", t: kind(KeyKind::U32, 4, 4), key_space: 5000,
-            make_key: |i, _| (i as u32).wrapping_mul(2654435761).to_le_bytes().to_vec(), canon: bytes_canon },
-        Layout { name: "u64->u64", t: kind(KeyKind::U64, 8, 8), key_space: 5000,
-            make_key: |i, _| le_key(i, 8), canon: bytes_canon },
-        Layout { name: "string->string", t: kind(KeyKind::String, 16, 8), key_space: 3000,
-            make_key: string_key, canon: string_canon },
-        Layout { name: "f64->u64", t: kind(KeyKind::F64, 8, 8), key_space: 3000,
-            make_key: |i, _| f64_key(i).to_le_bytes().to_vec(), canon: f64_canon },
-        Layout { name: "[3]byte->u16", t: custom(3, 1, 2, 2, hash3, eq3, TYPE_REFLEXIVE_KEY), key_space: 4000,
-            make_key: |i, _| le_key(i, 3), canon: bytes_canon },
-        Layout { name: "[24]byte->[24]byte", t: custom(24, 8, 24, 8, hash24, eq24, TYPE_REFLEXIVE_KEY),
-            key_space: 3000, make_key: |i, _| le_key(i, 24), canon: bytes_canon },
-        Layout { name: "[200]byte->[200]byte (indirect)", t: custom(200, 1, 200, 1, hash200, eq200, TYPE_REFLEXIVE_KEY),
-            key_space: 1500, make_key: |i, _| le_key(i, 200), canon: bytes_canon },
-        Layout { name: "u64->struct{}", t: kind(KeyKind::U64, 0, 1), key_space: 3000,
-            make_key: |i, _| le_key(i, 8), canon: bytes_canon },
-        Layout { name: "colliding u64->u64", t: custom(8, 8, 8, 8, const_hash, hash::memequal64, TYPE_REFLEXIVE_KEY),
-            key_space: 150, make_key: |i, _| le_key(i, 8), canon: bytes_canon },
-        Layout { name: "struct{}->u64", t: custom(0, 1, 8, 8, hash::memhash0, hash::memequal0, TYPE_REFLEXIVE_KEY),
-            key_space: 1, make_key: |_, _| vec![], canon: bytes_canon },
-        Layout { name: "struct{f64,i64} via ctx->[40]byte",
-            t: MapType::with_ctx(16, 8, 40, 8, pair_hash, pair_eq, 0x5eed as *mut c_void, TYPE_NEED_KEY_UPDATE).unwrap(),
-            key_space: 3000, make_key: |i, _| pair_key(i), canon: pair_canon },
-        Layout { name: "u64->[4000]byte (indirect, fat)", t: kind(KeyKind::U64, 4000, 8), key_space: 600,
-            make_key: |i, _| le_key(i, 8), canon: bytes_canon },
+        Layout {
+            name: "u8->u8",
+            t: kind(KeyKind::U8, 1, 1),
+            key_space: 256,
+            make_key: |i, _| vec![i as u8],
+            canon: bytes_canon,
+        },
+        Layout {
+            name: "tiny u8 keys->u32",
+            t: kind(KeyKind::U8, 4, 4),
+            key_space: 12,
+            make_key: |i, _| vec![i as u8],
+            canon: bytes_canon,
+        },
+        Layout {
+            name: "u32->u32",
+            t: kind(KeyKind::U32, 4, 4),
+            key_space: 5000,
+            make_key: |i, _| (i as u32).wrapping_mul(2654435761).to_le_bytes().to_vec(),
+            canon: bytes_canon,
+        },
+        Layout {
+            name: "u64->u64",
+            t: kind(KeyKind::U64, 8, 8),
+            key_space: 5000,
+            make_key: |i, _| le_key(i, 8),
+            canon: bytes_canon,
+        },
+        Layout {
+            name: "string->string",
+            t: kind(KeyKind::String, 16, 8),
+            key_space: 3000,
+            make_key: string_key,
+            canon: string_canon,
+        },
+        Layout {
+            name: "f64->u64",
+            t: kind(KeyKind::F64, 8, 8),
+            key_space: 3000,
+            make_key: |i, _| f64_key(i).to_le_bytes().to_vec(),
+            canon: f64_canon,
+        },
+        Layout {
+            name: "[3]byte->u16",
+            t: custom(3, 1, 2, 2, hash3, eq3, TYPE_REFLEXIVE_KEY),
+            key_space: 4000,
+            make_key: |i, _| le_key(i, 3),
+            canon: bytes_canon,
+        },
+        Layout {
+            name: "[24]byte->[24]byte",
+            t: custom(24, 8, 24, 8, hash24, eq24, TYPE_REFLEXIVE_KEY),
+            key_space: 3000,
+            make_key: |i, _| le_key(i, 24),
+            canon: bytes_canon,
+        },
+        Layout {
+            name: "[200]byte->[200]byte (indirect)",
+            t: custom(200, 1, 200, 1, hash200, eq200, TYPE_REFLEXIVE_KEY),
+            key_space: 1500,
+            make_key: |i, _| le_key(i, 200),
+            canon: bytes_canon,
+        },
+        Layout {
+            name: "u64->struct{}",
+            t: kind(KeyKind::U64, 0, 1),
+            key_space: 3000,
+            make_key: |i, _| le_key(i, 8),
+            canon: bytes_canon,
+        },
+        Layout {
+            name: "colliding u64->u64",
+            t: custom(8, 8, 8, 8, const_hash, hash::memequal64, TYPE_REFLEXIVE_KEY),
+            key_space: 150,
+            make_key: |i, _| le_key(i, 8),
+            canon: bytes_canon,
+        },
+        Layout {
+            name: "struct{}->u64",
+            t: custom(
+                0,
+                1,
+                8,
+                8,
+                hash::memhash0,
+                hash::memequal0,
+                TYPE_REFLEXIVE_KEY,
+            ),
+            key_space: 1,
+            make_key: |_, _| vec![],
+            canon: bytes_canon,
+        },
+        Layout {
+            name: "struct{f64,i64} via ctx->[40]byte",
+            t: MapType::with_ctx(
+                16,
+                8,
+                40,
+                8,
+                pair_hash,
+                pair_eq,
+                0x5eed as *mut c_void,
+                TYPE_NEED_KEY_UPDATE,
+            )
+            .unwrap(),
+            key_space: 3000,
+            make_key: |i, _| pair_key(i),
+            canon: pair_canon,
+        },
+        Layout {
+            name: "u64->[4000]byte (indirect, fat)",
+            t: kind(KeyKind::U64, 4000, 8),
+            key_space: 600,
+            make_key: |i, _| le_key(i, 8),
+            canon: bytes_canon,
+        },
     ]
 }

@@ -64,7 +64,9 @@ unsafe extern "C" fn test_free(_: *mut c_void, p: *mut c_void, size: usize, alig
 
 unsafe extern "C-unwind" fn test_handler(code: c_int, msg: *const c_char) {
     // SAFETY: gohmap passes a NUL-terminated message.
-    let msg = unsafe { CStr::from_ptr(msg) }.to_string_lossy().into_owned();
+    let msg = unsafe { CStr::from_ptr(msg) }
+        .to_string_lossy()
+        .into_owned();
     let code = Code::from_raw(code).expect("unknown panic code");
     REPORTS.with(|r| r.borrow_mut().push((code, msg.clone())));
     if code.is_fatal() || MODE.with(|m| m.get()) == Mode::Unwind {
@@ -157,4 +159,120 @@ pub const MIRI: bool = cfg!(miri);
 /// `n`, or `small` under Miri.
 pub fn scaled(n: usize, small: usize) -> usize {
     if MIRI { small } else { n }
+}
+
+/// Every live entry (key bytes, elem bytes) found by walking the current table and the old
+/// buckets not yet evacuated: what the map holds, independent of the iterator.
+pub fn dump(t: &gohmap::MapType, h: *const gohmap::Hmap) -> Vec<(Vec<u8>, Vec<u8>)> {
+    use gohmap::bucket::{Bucket, is_empty};
+    let mut out = vec![];
+    // SAFETY: h is a live map of t with no write in progress.
+    unsafe {
+        let h = &*h;
+        if h.buckets.is_null() {
+            return out;
+        }
+        let mut tables = vec![(h.buckets, 1usize << h.b)];
+        if h.growing() {
+            tables.push((h.oldbuckets, h.noldbuckets()));
+        }
+        for (base, n) in tables {
+            for j in 0..n {
+                let mut b = Bucket::at(base, t, j);
+                if b.evacuated() {
+                    continue;
+                }
+                while !b.is_null() {
+                    for i in 0..8 {
+                        if is_empty(b.tophash(i)) {
+                            continue;
+                        }
+                        let k = std::slice::from_raw_parts(b.key(t, i), t.key_size).to_vec();
+                        let e = std::slice::from_raw_parts(b.elem(t, i), t.elem_size).to_vec();
+                        out.push((k, e));
+                    }
+                    b = b.overflow(t);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Asserts the full invariant walk passes.
+pub fn assert_invariants(t: &gohmap::MapType, h: *const gohmap::Hmap) {
+    // SAFETY: h is a live map of t with no write in progress.
+    if let Err(v) = unsafe { gohmap::raw::check_invariants(t, h) } {
+        panic!("invariant broken: {v}");
+    }
+}
+
+/// A test map with typed helpers over the raw API; freed on drop.
+pub struct M {
+    pub t: gohmap::MapType,
+    pub h: *mut gohmap::Hmap,
+}
+
+impl M {
+    pub fn new(t: gohmap::MapType, hint: isize) -> M {
+        // SAFETY: t is validated.
+        let h = unsafe { gohmap::raw::makemap(&t, hint, std::ptr::null_mut()) };
+        assert!(!h.is_null());
+        M { t, h }
+    }
+    /// `m[k] = v`.
+    pub fn set<K, V: Copy>(&self, k: &K, v: V) {
+        assert_eq!(size_of::<V>(), self.t.elem_size);
+        // SAFETY: live map; K is the key type.
+        let p = unsafe { gohmap::raw::mapassign(&self.t, self.h, (k as *const K).cast()) };
+        assert!(!p.is_null());
+        // SAFETY: p has elem_size bytes; elems are only 8-aligned in buckets, so write unaligned.
+        unsafe { p.cast::<V>().write_unaligned(v) };
+    }
+    /// `p := &m[k]` (assign), for op-assign tests.
+    pub fn slot<K, V: Copy>(&self, k: &K) -> *mut V {
+        // SAFETY: live map.
+        let p = unsafe { gohmap::raw::mapassign(&self.t, self.h, (k as *const K).cast()) };
+        assert!(!p.is_null());
+        p.cast()
+    }
+    /// `v, ok := m[k]`.
+    pub fn get<K, V: Copy>(&self, k: &K) -> Option<V> {
+        // SAFETY: live map.
+        let (p, ok) = unsafe { gohmap::raw::mapaccess2(&self.t, self.h, (k as *const K).cast()) };
+        // SAFETY: p has elem_size readable bytes.
+        ok.then(|| unsafe { p.cast::<V>().read_unaligned() })
+    }
+    /// `delete(m, k)`.
+    pub fn del<K>(&self, k: &K) {
+        // SAFETY: live map.
+        unsafe { gohmap::raw::mapdelete(&self.t, self.h, (k as *const K).cast()) }
+    }
+    pub fn len(&self) -> usize {
+        // SAFETY: live map.
+        unsafe { gohmap::raw::maplen(self.h) as usize }
+    }
+    pub fn clear(&self) {
+        // SAFETY: live map.
+        unsafe { gohmap::raw::mapclear(&self.t, self.h) }
+    }
+    pub fn hdr(&self) -> &gohmap::Hmap {
+        // SAFETY: live map.
+        unsafe { &*self.h }
+    }
+    pub fn check(&self) {
+        assert_invariants(&self.t, self.h);
+    }
+}
+
+impl Drop for M {
+    fn drop(&mut self) {
+        // SAFETY: freed once.
+        unsafe { gohmap::raw::mapfree(&self.t, self.h) };
+    }
+}
+
+/// Descriptor for a standard kind.
+pub fn kind(k: gohmap::KeyKind, elem_size: usize, elem_align: usize) -> gohmap::MapType {
+    gohmap::MapType::for_kind(k, elem_size, elem_align).unwrap()
 }

@@ -97,7 +97,7 @@ const _: () = assert!(
     "slot sizes are stored in a u8"
 );
 const _: () = assert!(
-    DATA_OFFSET == BUCKET_CNT && DATA_OFFSET % PTR_SIZE == 0,
+    DATA_OFFSET == BUCKET_CNT && DATA_OFFSET.is_multiple_of(PTR_SIZE),
     "keys start right after the tophash array, pointer-aligned"
 );
 const _: () = assert!(

@@ -116,10 +116,10 @@ unsafe fn new_overflow(
     reserve: Option<&mut Reserve>,
 ) -> Result<Bucket, usize> {
     let mut ovf = take_prealloc(t, h);
-    if ovf.is_null() {
-        if let Some(r) = reserve {
-            ovf = r.take(t);
-        }
+    if ovf.is_null()
+        && let Some(r) = reserve
+    {
+        ovf = r.take(t);
     }
     if ovf.is_null() {
         ovf = Bucket(array::alloc_bucket(t)?);
@@ -152,12 +152,12 @@ pub unsafe fn hash_grow(t: &MapType, h: &mut Hmap) -> Result<(), usize> {
     debug_assert!(!h.growing());
     let bigger = u8::from(over_load_factor(h.count + 1, h.b));
     let (new, next) = array::new_array(t, h.b + bigger)?;
-    if !next.is_null() {
-        if let Err(size) = retire::ensure_extra(h) {
-            // SAFETY: `new` was never published.
-            unsafe { array::free_array(t, new) };
-            return Err(size);
-        }
+    if !next.is_null()
+        && let Err(size) = retire::ensure_extra(h)
+    {
+        // SAFETY: `new` was never published.
+        unsafe { array::free_array(t, new) };
+        return Err(size);
     }
     let mut flags = h.flags() & !(ITERATOR | OLD_ITERATOR);
     if h.flags() & ITERATOR != 0 {
@@ -266,6 +266,7 @@ pub unsafe fn evacuate<K: MapKey>(
         if unsafe { !b.overflow(t).is_null() } {
             // SAFETY: b is an unevacuated head bucket, buckets is the current array.
             let need = unsafe { overflow_needed::<K>(t, h, b, newbit) };
+            // SAFETY: next_overflow is null or a free bucket of the current array (I10).
             let have = unsafe { array::prealloc_left(t, h.buckets, h.b, h.next_overflow()) };
             reserve.fill(t, need.saturating_sub(have))?;
         }

@@ -361,16 +361,12 @@ unsafe fn check_prealloc(t: &MapType, h: &Hmap) -> Result<(), Violation> {
 
 fn check_retired(h: &Hmap) -> Result<(), Violation> {
     let e = h.extra_ptr();
+    if e.is_null() {
+        return Ok(());
+    }
     // SAFETY: a non-null extra is live.
-    if !e.is_null()
-        && unsafe {
-            !(*e)
-                .retired
-                .load(std::sync::atomic::Ordering::Acquire)
-                .is_null()
-        }
-        && retire::pins(h) == 0
-    {
+    let head = unsafe { (*e).retired.load(std::sync::atomic::Ordering::Acquire) };
+    if !head.is_null() && retire::pins(h) == 0 {
         return fail(
             "reclaim",
             "memory retired with no iterator pinning the map",

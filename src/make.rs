@@ -148,10 +148,9 @@ pub fn makemap_small() -> *mut Hmap {
 /// `h` is null or a live map.
 #[inline]
 pub unsafe fn maplen(h: *const Hmap) -> isize {
-    // SAFETY: caller's promise.
     if h.is_null() {
-        0
-    } else {
-        unsafe { (*h).count }
+        return 0;
     }
+    // SAFETY: caller's promise.
+    unsafe { (*h).count }
 }

@@ -449,10 +449,10 @@ fn check_layout(ks: usize, ka: usize, es: usize, ea: usize) -> Result<(), MapTyp
     if !ok_align(ea) {
         return Err(MapTypeError::ElemAlign);
     }
-    if ks % ka != 0 {
+    if !ks.is_multiple_of(ka) {
         return Err(MapTypeError::KeySizeAlign);
     }
-    if es % ea != 0 {
+    if !es.is_multiple_of(ea) {
         return Err(MapTypeError::ElemSizeAlign);
     }
     if ks > MAX_OBJECT {

@@ -252,10 +252,9 @@ pub unsafe fn new_generation(t: &MapType, h: &Hmap) {
 /// Live pins (for `mapfree`'s debug warning and for tests).
 pub fn pins(h: &Hmap) -> usize {
     let e = h.extra_ptr();
-    // SAFETY: a non-null extra is live.
     if e.is_null() {
-        0
-    } else {
-        unsafe { (*e).pins.load(Ordering::Acquire) }
+        return 0;
     }
+    // SAFETY: a non-null extra is live.
+    unsafe { (*e).pins.load(Ordering::Acquire) }
 }

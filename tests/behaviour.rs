@@ -517,11 +517,8 @@ fn inline_and_out_of_line_storage_for_every_size_mix() {
                 unsafe { raw::mapaccess2_fat(&m.t, m.h, k.as_ptr(), zero.as_ptr() as *mut u8) };
             assert!(ok);
             // SAFETY: p has es bytes.
-            assert_eq!(
-                unsafe { std::slice::from_raw_parts(p, es) },
-                &v[..],
-                "key {ks} elem {es}"
-            );
+            let got = unsafe { std::slice::from_raw_parts(p, es) };
+            assert_eq!(got, &v[..], "key {ks} elem {es}");
         }
         m.check();
     }
@@ -548,7 +545,7 @@ fn huge_elem_miss_returns_the_callers_zero_buffer() {
             (&k as *const u64).cast(),
             zero.as_ptr() as *mut u8,
         );
-        assert!(!ok && p == zero.as_ptr() as *mut u8);
+        assert!(!ok && std::ptr::eq(p, zero.as_ptr()));
         let (p, ok) = raw::mapaccess2(&m.t, m.h, (&k as *const u64).cast());
         assert!(!ok && p == gohmap::alloc::zero_val());
     }

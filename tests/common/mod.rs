@@ -276,3 +276,8 @@ impl Drop for M {
 pub fn kind(k: gohmap::KeyKind, elem_size: usize, elem_align: usize) -> gohmap::MapType {
     gohmap::MapType::for_kind(k, elem_size, elem_align).unwrap()
 }
+
+/// Reports recorded on this thread so far (without taking them).
+pub fn reports_len() -> usize {
+    REPORTS.with(|r| r.borrow().len())
+}

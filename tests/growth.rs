@@ -1,0 +1,61 @@
+//! Growth from empty to 1M entries and back to empty, with the invariant walk at every power of
+//! two, and the memory accounting at the end.
+
+mod common;
+
+use common::*;
+use gohmap::KeyKind;
+
+#[test]
+fn grows_to_a_million_entries_and_back_to_empty() {
+    setup(41);
+    let base = live_bytes();
+    let n = scaled(1 << 20, 2000) as u64;
+    let m = M::new(kind(KeyKind::U64, 8, 8), 0);
+    let key = |i: u64| i.wrapping_mul(0x9e3779b97f4a7c15);
+    for i in 0..n {
+        m.set(&key(i), i);
+        if (i + 1).is_power_of_two() {
+            m.check();
+            assert_eq!(m.len() as u64, i + 1);
+        }
+    }
+    m.check();
+    let b = m.hdr().b;
+    if !MIRI {
+        assert_eq!(b, 18, "1M entries need 2^18 buckets, as in Go");
+    }
+    for i in (0..n).step_by(7) {
+        assert_eq!(m.get::<u64, u64>(&key(i)), Some(i));
+    }
+    assert_eq!(m.get::<u64, u64>(&key(n)), None);
+    for i in 0..n {
+        m.del(&key(i));
+        if (n - i - 1).is_power_of_two() {
+            m.check();
+        }
+    }
+    assert_eq!(
+        (m.len(), m.hdr().b),
+        (0, b),
+        "emptying keeps B: the core map never shrinks"
+    );
+    m.check();
+    drop(m);
+    assert_eq!(live_bytes(), base);
+}
+
+#[test]
+fn a_grow_left_half_done_still_answers_every_lookup() {
+    setup(42);
+    let m = M::new(kind(KeyKind::U64, 8, 8), 0);
+    for i in 0..832u64 {
+        m.set(&i, i);
+    }
+    m.set(&832u64, 832u64); // the 833rd insert starts a grow to B=8
+    assert!(m.hdr().growing());
+    for i in 0..=832u64 {
+        assert_eq!(m.get::<u64, u64>(&i), Some(i), "key {i} during the grow");
+    }
+    m.check();
+}

@@ -56,7 +56,7 @@ pub unsafe fn find<K: MapKey>(
 pub unsafe fn mapaccess2<K: MapKey>(t: &MapType, h: *const Hmap, key: K) -> (*mut u8, bool) {
     // SAFETY: caller's promise.
     let h = match unsafe { h.as_ref() } {
-        Some(h) if h.count != 0 => h,
+        Some(h) if h.count.get() != 0 => h,
         _ => {
             if t.hash_might_panic() {
                 // Go hashes anyway so that an unhashable key fails even on an empty map
@@ -71,7 +71,7 @@ pub unsafe fn mapaccess2<K: MapKey>(t: &MapType, h: *const Hmap, key: K) -> (*mu
         panic::concurrent_read_write();
     }
     // SAFETY: caller's promise.
-    let hash = unsafe { key.hash(t, h.hash0 as usize) };
+    let hash = unsafe { key.hash(t, h.hash0.get() as usize) };
     // SAFETY: h is live and non-empty.
     match unsafe { find(t, h, key, hash) } {
         // SAFETY: a found cell is full.
@@ -113,11 +113,11 @@ pub unsafe fn mapaccess2_fat<K: MapKey>(
 /// As [`mapaccess2`], and no write is in progress.
 #[allow(dead_code)] // the iterator's way back into the map
 pub unsafe fn mapaccess_k<K: MapKey>(t: &MapType, h: &Hmap, key: K) -> Option<(*mut u8, *mut u8)> {
-    if h.count == 0 {
+    if h.count.get() == 0 {
         return None;
     }
     // SAFETY: caller's promise.
-    let hash = unsafe { key.hash(t, h.hash0 as usize) };
+    let hash = unsafe { key.hash(t, h.hash0.get() as usize) };
     // SAFETY: h is live and non-empty; found cells are full.
     unsafe { find(t, h, key, hash).map(|(b, i)| (b.key(t, i), b.elem(t, i))) }
 }

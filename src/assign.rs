@@ -27,7 +27,7 @@ use crate::retire::{self, Obj};
 #[inline(always)]
 pub unsafe fn mapassign<K: MapKey>(t: &MapType, h: *mut Hmap, key: K) -> *mut u8 {
     // SAFETY: caller's promise.
-    let Some(h) = (unsafe { h.as_mut() }) else {
+    let Some(h) = (unsafe { h.as_ref() }) else {
         panic::nil_map();
         return std::ptr::null_mut();
     };
@@ -35,7 +35,7 @@ pub unsafe fn mapassign<K: MapKey>(t: &MapType, h: *mut Hmap, key: K) -> *mut u8
         panic::concurrent_writes();
     }
     // SAFETY: caller's promise.
-    let hash = unsafe { key.hash(t, h.hash0 as usize) };
+    let hash = unsafe { key.hash(t, h.hash0.get() as usize) };
     h.toggle_writing();
     // SAFETY: we hold the writing flag.
     let r = unsafe { assign_locked(t, h, key, hash) };
@@ -57,22 +57,22 @@ pub unsafe fn mapassign<K: MapKey>(t: &MapType, h: *mut Hmap, key: K) -> *mut u8
 #[inline(always)]
 unsafe fn assign_locked<K: MapKey>(
     t: &MapType,
-    h: &mut Hmap,
+    h: &Hmap,
     key: K,
     hash: usize,
 ) -> Result<*mut u8, usize> {
-    if h.buckets.is_null() {
-        h.buckets = array::new_array(t, 0)?.0;
+    if h.buckets.get().is_null() {
+        h.buckets.set(array::new_array(t, 0)?.0);
     }
     let top = top_hash(hash);
     loop {
-        let bucket = hash & bucket_mask(h.b);
+        let bucket = hash & bucket_mask(h.b.get());
         if h.growing() {
             // SAFETY: growing, writing flag held.
             unsafe { grow_work::<K>(t, h, bucket)? };
         }
         // SAFETY: bucket is a main bucket of the current array.
-        let mut b = unsafe { Bucket::at(h.buckets, t, bucket) };
+        let mut b = unsafe { Bucket::at(h.buckets.get(), t, bucket) };
         let mut slot: Option<(Bucket, usize)> = None;
         loop {
             // SAFETY: b is a live bucket of the chain.
@@ -108,7 +108,8 @@ unsafe fn assign_locked<K: MapKey>(
         }
         // Growth invalidates the remembered slot, so it restarts the search.
         if !h.growing()
-            && (over_load_factor(h.count + 1, h.b) || too_many_overflow_buckets(h.noverflow, h.b))
+            && (over_load_factor(h.count.get() + 1, h.b.get())
+                || too_many_overflow_buckets(h.noverflow.get(), h.b.get()))
         {
             // SAFETY: not growing, writing flag held.
             unsafe { hash_grow(t, h)? };
@@ -126,7 +127,7 @@ unsafe fn assign_locked<K: MapKey>(
 /// Writing flag held; `slot` is a free cell of the key's chain or `last` is its last bucket.
 unsafe fn insert<K: MapKey>(
     t: &MapType,
-    h: &mut Hmap,
+    h: &Hmap,
     key: K,
     top: u8,
     slot: Option<(Bucket, usize)>,
@@ -171,7 +172,7 @@ unsafe fn insert<K: MapKey>(
         }
         key.store(t, b, i);
         b.set_tophash(i, top);
-        h.count += 1;
+        h.count.set(h.count.get() + 1);
         Ok(b.elem(t, i))
     }
 }

@@ -23,8 +23,8 @@ use crate::retire::{self, Obj};
 #[inline(always)]
 pub unsafe fn mapdelete<K: MapKey>(t: &MapType, h: *mut Hmap, key: K) {
     // SAFETY: caller's promise.
-    let h = match unsafe { h.as_mut() } {
-        Some(h) if h.count != 0 => h,
+    let h = match unsafe { h.as_ref() } {
+        Some(h) if h.count.get() != 0 => h,
         _ => {
             if t.hash_might_panic() {
                 // SAFETY: caller's promise (issue 23734: an unhashable key fails even here).
@@ -37,7 +37,7 @@ pub unsafe fn mapdelete<K: MapKey>(t: &MapType, h: *mut Hmap, key: K) {
         panic::concurrent_writes();
     }
     // SAFETY: caller's promise.
-    let hash = unsafe { key.hash(t, h.hash0 as usize) };
+    let hash = unsafe { key.hash(t, h.hash0.get() as usize) };
     h.toggle_writing();
     // SAFETY: writing flag held.
     let r = unsafe { delete_locked(t, h, key, hash) };
@@ -55,17 +55,17 @@ pub unsafe fn mapdelete<K: MapKey>(t: &MapType, h: *mut Hmap, key: K) {
 #[inline(always)]
 unsafe fn delete_locked<K: MapKey>(
     t: &MapType,
-    h: &mut Hmap,
+    h: &Hmap,
     key: K,
     hash: usize,
 ) -> Result<(), usize> {
-    let bucket = hash & bucket_mask(h.b);
+    let bucket = hash & bucket_mask(h.b.get());
     if h.growing() {
         // SAFETY: growing, writing flag held.
         unsafe { grow_work::<K>(t, h, bucket)? };
     }
     // SAFETY: a main bucket of the current array.
-    let head = unsafe { Bucket::at(h.buckets, t, bucket) };
+    let head = unsafe { Bucket::at(h.buckets.get(), t, bucket) };
     let top = top_hash(hash);
     let mut b = head;
     loop {
@@ -97,7 +97,7 @@ unsafe fn delete_locked<K: MapKey>(
 ///
 /// # Safety
 /// Writing flag held; the cell is full and in the current table.
-unsafe fn remove(t: &MapType, h: &mut Hmap, head: Bucket, mut b: Bucket, mut i: usize) {
+unsafe fn remove(t: &MapType, h: &Hmap, head: Bucket, mut b: Bucket, mut i: usize) {
     // SAFETY: the cell is full; its out-of-line objects are live and referenced only here.
     unsafe {
         let ks = b.key_slot(t, i);
@@ -147,9 +147,9 @@ unsafe fn remove(t: &MapType, h: &mut Hmap, head: Bucket, mut b: Bucket, mut i: 
             }
         }
     }
-    h.count -= 1;
-    if h.count == 0 {
+    h.count.set(h.count.get() - 1);
+    if h.count.get() == 0 {
         // A fresh seed, so an attacker cannot keep reusing collisions (issue 25237).
-        h.hash0 = fastrand();
+        h.hash0.set(fastrand());
     }
 }

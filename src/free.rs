@@ -23,14 +23,17 @@ unsafe fn free_live_objects(t: &MapType, h: &Hmap) {
     }
     // No Vec: every byte must come from the host's allocator, and this needs none.
     let cur = (
-        h.buckets,
-        if h.buckets.is_null() {
+        h.buckets.get(),
+        if h.buckets.get().is_null() {
             0
         } else {
-            bucket_shift(h.b)
+            bucket_shift(h.b.get())
         },
     );
-    let old = (h.oldbuckets, if h.growing() { h.noldbuckets() } else { 0 });
+    let old = (
+        h.oldbuckets.get(),
+        if h.growing() { h.noldbuckets() } else { 0 },
+    );
     for (base, n) in [cur, old] {
         for j in 0..n {
             // SAFETY: j is a main bucket; chains are live; full cells own their objects.
@@ -79,8 +82,8 @@ unsafe fn discard_array(t: &MapType, h: &Hmap, base: *mut u8, b: u8) {
 /// `t` is validated; `h` is null or a live map of `t`.
 pub unsafe fn mapclear(t: &MapType, h: *mut Hmap) {
     // SAFETY: caller's promise.
-    let h = match unsafe { h.as_mut() } {
-        Some(h) if h.count != 0 => h,
+    let h = match unsafe { h.as_ref() } {
+        Some(h) if h.count.get() != 0 => h,
         _ => return,
     };
     if h.flags() & HASH_WRITING != 0 {
@@ -92,21 +95,25 @@ pub unsafe fn mapclear(t: &MapType, h: *mut Hmap) {
         retire::new_generation(t, h);
         free_live_objects(t, h);
         if h.growing() {
-            let old_b = if h.same_size_grow() { h.b } else { h.b - 1 };
-            discard_array(t, h, h.oldbuckets, old_b);
+            let old_b = if h.same_size_grow() {
+                h.b.get()
+            } else {
+                h.b.get() - 1
+            };
+            discard_array(t, h, h.oldbuckets.get(), old_b);
         }
-        array::free_separate_overflow(t, h.buckets, h.b);
-        let next = array::reset_array(t, h.buckets, h.b);
+        array::free_separate_overflow(t, h.buckets.get(), h.b.get());
+        let next = array::reset_array(t, h.buckets.get(), h.b.get());
         let e = h.extra_ptr();
         if !e.is_null() {
-            (*e).next_overflow = next;
+            (*e).next_overflow.set(next);
         }
     }
-    h.oldbuckets = std::ptr::null_mut();
-    h.nevacuate = 0;
-    h.noverflow = 0;
-    h.count = 0;
-    h.hash0 = fastrand();
+    h.oldbuckets.set(std::ptr::null_mut());
+    h.nevacuate.set(0);
+    h.noverflow.set(0);
+    h.count.set(0);
+    h.hash0.set(fastrand());
     h.set_flags(h.flags() & !SAME_SIZE_GROW);
     if h.flags() & HASH_WRITING == 0 {
         panic::concurrent_writes();
@@ -120,9 +127,9 @@ pub unsafe fn mapclear(t: &MapType, h: *mut Hmap) {
 ///
 /// # Safety
 /// `t` is the map's validated descriptor; `h` is null or a live map of `t`, not used again.
-pub unsafe fn mapfree(t: &MapType, h: *mut Hmap) {
+pub unsafe fn mapfree(t: &MapType, hp: *mut Hmap) {
     // SAFETY: caller's promise.
-    let Some(h) = (unsafe { h.as_mut() }) else {
+    let Some(h) = (unsafe { hp.as_ref() }) else {
         return;
     };
     if h.flags() & HASH_WRITING != 0 {
@@ -140,20 +147,24 @@ pub unsafe fn mapfree(t: &MapType, h: *mut Hmap) {
         retire::drain(t, h);
         free_live_objects(t, h);
         if h.growing() {
-            let old_b = if h.same_size_grow() { h.b } else { h.b - 1 };
-            discard_array(t, h, h.oldbuckets, old_b);
+            let old_b = if h.same_size_grow() {
+                h.b.get()
+            } else {
+                h.b.get() - 1
+            };
+            discard_array(t, h, h.oldbuckets.get(), old_b);
         }
-        if !h.buckets.is_null() {
-            discard_array(t, h, h.buckets, h.b);
+        if !h.buckets.get().is_null() {
+            discard_array(t, h, h.buckets.get(), h.b.get());
         }
         let e = h.extra_ptr();
         if !e.is_null() {
             alloc::free(e.cast(), size_of::<MapExtra>(), 8);
         }
         let caller_header = h.flags() & CALLER_HEADER != 0;
-        std::ptr::write_bytes((h as *mut Hmap).cast::<u8>(), 0, size_of::<Hmap>());
+        std::ptr::write_bytes(hp.cast::<u8>(), 0, size_of::<Hmap>());
         if !caller_header {
-            alloc::free((h as *mut Hmap).cast(), size_of::<Hmap>(), 8);
+            alloc::free(hp.cast(), size_of::<Hmap>(), 8);
         }
     }
 }

@@ -70,35 +70,35 @@ impl Reserve {
 }
 
 /// Counts an overflow bucket made for the current table (sampled above B = 16, spec §3.0.6).
-fn incr_noverflow(h: &mut Hmap) {
-    if h.b < 16 {
-        h.noverflow = h.noverflow.wrapping_add(1);
+fn incr_noverflow(h: &Hmap) {
+    if h.b.get() < 16 {
+        h.noverflow.set(h.noverflow.get().wrapping_add(1));
         return;
     }
-    let mask = (1u32 << (h.b - 15)) - 1;
+    let mask = (1u32 << (h.b.get() - 15)) - 1;
     if fastrand() & mask == 0 {
-        h.noverflow = h.noverflow.wrapping_add(1);
+        h.noverflow.set(h.noverflow.get().wrapping_add(1));
     }
 }
 
 /// Takes a free preallocated overflow bucket of the current array, if any.
-fn take_prealloc(t: &MapType, h: &mut Hmap) -> Bucket {
+fn take_prealloc(t: &MapType, h: &Hmap) -> Bucket {
     let e = h.extra_ptr();
     if e.is_null() {
         return Bucket::NULL;
     }
     // SAFETY: extra is live; next_overflow is null or a free preallocated bucket (I10).
     unsafe {
-        let ovf = Bucket((*e).next_overflow);
+        let ovf = Bucket((*e).next_overflow.get());
         if ovf.is_null() {
             return ovf;
         }
         if ovf.overflow(t).is_null() {
-            (*e).next_overflow = ovf.0.add(t.bucketsize as usize);
+            (*e).next_overflow.set(ovf.0.add(t.bucketsize as usize));
         } else {
             // The last one: its overflow field holds the sentinel.
             ovf.set_overflow(t, Bucket::NULL);
-            (*e).next_overflow = std::ptr::null_mut();
+            (*e).next_overflow.set(std::ptr::null_mut());
         }
         ovf
     }
@@ -111,7 +111,7 @@ fn take_prealloc(t: &MapType, h: &mut Hmap) -> Bucket {
 /// `b` is the last bucket of a chain of the current table; the caller owns the map for writing.
 unsafe fn new_overflow(
     t: &MapType,
-    h: &mut Hmap,
+    h: &Hmap,
     b: Bucket,
     reserve: Option<&mut Reserve>,
 ) -> Result<Bucket, usize> {
@@ -134,11 +134,7 @@ unsafe fn new_overflow(
 ///
 /// # Safety
 /// As [`new_overflow`].
-pub unsafe fn new_overflow_for_insert(
-    t: &MapType,
-    h: &mut Hmap,
-    b: Bucket,
-) -> Result<Bucket, usize> {
+pub unsafe fn new_overflow_for_insert(t: &MapType, h: &Hmap, b: Bucket) -> Result<Bucket, usize> {
     // SAFETY: caller's promise.
     unsafe { new_overflow(t, h, b, None) }
 }
@@ -148,10 +144,10 @@ pub unsafe fn new_overflow_for_insert(
 ///
 /// # Safety
 /// The map is not growing and the caller owns it for writing.
-pub unsafe fn hash_grow(t: &MapType, h: &mut Hmap) -> Result<(), usize> {
+pub unsafe fn hash_grow(t: &MapType, h: &Hmap) -> Result<(), usize> {
     debug_assert!(!h.growing());
-    let bigger = u8::from(over_load_factor(h.count + 1, h.b));
-    let (new, next) = array::new_array(t, h.b + bigger)?;
+    let bigger = u8::from(over_load_factor(h.count.get() + 1, h.b.get()));
+    let (new, next) = array::new_array(t, h.b.get() + bigger)?;
     if !next.is_null()
         && let Err(size) = retire::ensure_extra(h)
     {
@@ -166,16 +162,16 @@ pub unsafe fn hash_grow(t: &MapType, h: &mut Hmap) -> Result<(), usize> {
     if bigger == 0 {
         flags |= SAME_SIZE_GROW;
     }
-    h.b += bigger;
+    h.b.set(h.b.get() + bigger);
     h.set_flags(flags);
-    h.oldbuckets = h.buckets;
-    h.buckets = new;
-    h.nevacuate = 0;
-    h.noverflow = 0;
+    h.oldbuckets.set(h.buckets.get());
+    h.buckets.set(new);
+    h.nevacuate.set(0);
+    h.noverflow.set(0);
     let e = h.extra_ptr();
     if !e.is_null() {
         // SAFETY: extra is live.
-        unsafe { (*e).next_overflow = next };
+        unsafe { (*e).next_overflow.set(next) };
     }
     Ok(())
 }
@@ -186,13 +182,13 @@ pub unsafe fn hash_grow(t: &MapType, h: &mut Hmap) -> Result<(), usize> {
 ///
 /// # Safety
 /// The map is growing and the caller owns it for writing.
-pub unsafe fn grow_work<K: MapKey>(t: &MapType, h: &mut Hmap, bucket: usize) -> Result<(), usize> {
+pub unsafe fn grow_work<K: MapKey>(t: &MapType, h: &Hmap, bucket: usize) -> Result<(), usize> {
     let oldmask = h.noldbuckets() - 1;
     // SAFETY: growing, so oldbuckets is live.
     unsafe { evacuate::<K>(t, h, bucket & oldmask)? };
     if h.growing() {
         // SAFETY: as above.
-        let _ = unsafe { evacuate::<K>(t, h, h.nevacuate) };
+        let _ = unsafe { evacuate::<K>(t, h, h.nevacuate.get()) };
     }
     Ok(())
 }
@@ -226,7 +222,7 @@ unsafe fn overflow_needed<K: MapKey>(t: &MapType, h: &Hmap, b: Bucket, newbit: u
                         (true, 0) => nx += 1,
                         (true, _) => ny += 1,
                     }
-                } else if K::hash_stored(t, k, h.hash0 as usize) & newbit != 0 {
+                } else if K::hash_stored(t, k, h.hash0.get() as usize) & newbit != 0 {
                     ny += 1;
                 } else {
                     nx += 1;
@@ -251,14 +247,10 @@ struct Dest {
 ///
 /// # Safety
 /// The map is growing, `oldbucket < noldbuckets`, and the caller owns it for writing.
-pub unsafe fn evacuate<K: MapKey>(
-    t: &MapType,
-    h: &mut Hmap,
-    oldbucket: usize,
-) -> Result<(), usize> {
+pub unsafe fn evacuate<K: MapKey>(t: &MapType, h: &Hmap, oldbucket: usize) -> Result<(), usize> {
     let newbit = h.noldbuckets();
     // SAFETY: oldbucket is in range of the old array.
-    let b = unsafe { Bucket::at(h.oldbuckets, t, oldbucket) };
+    let b = unsafe { Bucket::at(h.oldbuckets.get(), t, oldbucket) };
     // SAFETY: b is a live old head bucket.
     if unsafe { !b.evacuated() } {
         let mut reserve = Reserve::new();
@@ -267,14 +259,15 @@ pub unsafe fn evacuate<K: MapKey>(
             // SAFETY: b is an unevacuated head bucket, buckets is the current array.
             let need = unsafe { overflow_needed::<K>(t, h, b, newbit) };
             // SAFETY: next_overflow is null or a free bucket of the current array (I10).
-            let have = unsafe { array::prealloc_left(t, h.buckets, h.b, h.next_overflow()) };
+            let have =
+                unsafe { array::prealloc_left(t, h.buckets.get(), h.b.get(), h.next_overflow()) };
             reserve.fill(t, need.saturating_sub(have))?;
         }
         // SAFETY: destinations are untouched new buckets (I3); the reserve covers overflow.
         unsafe { move_chain::<K>(t, h, b, oldbucket, newbit, &mut reserve) };
         reserve.release(t);
     }
-    if oldbucket == h.nevacuate {
+    if oldbucket == h.nevacuate.get() {
         // SAFETY: caller's promise.
         unsafe { advance_evacuation_mark(t, h, newbit) };
     }
@@ -285,7 +278,7 @@ pub unsafe fn evacuate<K: MapKey>(
 /// As [`evacuate`], with `reserve` holding enough buckets beyond the preallocated stock.
 unsafe fn move_chain<K: MapKey>(
     t: &MapType,
-    h: &mut Hmap,
+    h: &Hmap,
     b: Bucket,
     oldbucket: usize,
     newbit: usize,
@@ -297,11 +290,11 @@ unsafe fn move_chain<K: MapKey>(
         let y = if same {
             Bucket::NULL
         } else {
-            Bucket::at(h.buckets, t, oldbucket + newbit)
+            Bucket::at(h.buckets.get(), t, oldbucket + newbit)
         };
         [
             Dest {
-                b: Bucket::at(h.buckets, t, oldbucket),
+                b: Bucket::at(h.buckets.get(), t, oldbucket),
                 i: 0,
             },
             Dest { b: y, i: 0 },
@@ -323,7 +316,7 @@ unsafe fn move_chain<K: MapKey>(
                 let mut use_y = 0u8;
                 if !same {
                     let k = ob.key(t, i);
-                    let hash = K::hash_stored(t, k, h.hash0 as usize);
+                    let hash = K::hash_stored(t, k, h.hash0.get() as usize);
                     if h.flags() & ITERATOR != 0 && !t.reflexive_key() && !t.eq(k, k) {
                         // A NaN's hash is random: the choice must be one an iterator can
                         // recompute, so take it from the old tophash and re-randomise that.
@@ -364,17 +357,23 @@ unsafe fn move_chain<K: MapKey>(
 ///
 /// # Safety
 /// The map is growing and the caller owns it for writing.
-unsafe fn advance_evacuation_mark(t: &MapType, h: &mut Hmap, newbit: usize) {
-    h.nevacuate += 1;
-    let stop = (h.nevacuate + 1024).min(newbit);
+unsafe fn advance_evacuation_mark(t: &MapType, h: &Hmap, newbit: usize) {
+    h.nevacuate.set(h.nevacuate.get() + 1);
+    let stop = (h.nevacuate.get() + 1024).min(newbit);
     // SAFETY: nevacuate < newbit inside the loop, so the bucket is in range.
-    while h.nevacuate != stop && unsafe { Bucket::at(h.oldbuckets, t, h.nevacuate).evacuated() } {
-        h.nevacuate += 1;
+    while h.nevacuate.get() != stop
+        && unsafe { Bucket::at(h.oldbuckets.get(), t, h.nevacuate.get()).evacuated() }
+    {
+        h.nevacuate.set(h.nevacuate.get() + 1);
     }
-    if h.nevacuate == newbit {
-        let old = h.oldbuckets;
-        let old_b = if h.same_size_grow() { h.b } else { h.b - 1 };
-        h.oldbuckets = std::ptr::null_mut();
+    if h.nevacuate.get() == newbit {
+        let old = h.oldbuckets.get();
+        let old_b = if h.same_size_grow() {
+            h.b.get()
+        } else {
+            h.b.get() - 1
+        };
+        h.oldbuckets.set(std::ptr::null_mut());
         h.set_flags(h.flags() & !SAME_SIZE_GROW);
         // SAFETY: no field references the old array any more.
         unsafe { retire::release_array(t, h, old, old_b) };
@@ -384,16 +383,16 @@ unsafe fn advance_evacuation_mark(t: &MapType, h: &mut Hmap, newbit: usize) {
 /// The main bucket for `hash` to read from: the old one while it is not yet evacuated.
 ///
 /// # Safety
-/// `h.buckets` is live.
+/// `h.buckets.get()` is live.
 #[inline(always)]
 pub unsafe fn read_bucket(t: &MapType, h: &Hmap, hash: usize) -> Bucket {
-    let m = bucket_mask(h.b);
+    let m = bucket_mask(h.b.get());
     // SAFETY: hash & m is a main bucket of the current array.
-    let b = unsafe { Bucket::at(h.buckets, t, hash & m) };
+    let b = unsafe { Bucket::at(h.buckets.get(), t, hash & m) };
     if h.growing() {
         let om = if h.same_size_grow() { m } else { m >> 1 };
         // SAFETY: hash & om is a main bucket of the old array.
-        let oldb = unsafe { Bucket::at(h.oldbuckets, t, hash & om) };
+        let oldb = unsafe { Bucket::at(h.oldbuckets.get(), t, hash & om) };
         // SAFETY: oldb is live.
         if unsafe { !oldb.evacuated() } {
             return oldb;

@@ -12,7 +12,11 @@
 //! * `flags` is the only field concurrent readers write (iterators set their bits with an atomic
 //!   OR), so it is atomic; all other fields are plain, because a writer concurrent with anything
 //!   is a host bug that Go only detects on a best-effort basis.
+//! * No routine ever holds a `&mut Hmap`: fields are `Cell`s (same layout) reached through a
+//!   shared reference, because host callbacks run in the middle of writes, and a callback that
+//!   re-enters the map (a host bug we must *detect*) would otherwise be undefined behaviour.
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicPtr, AtomicU8, AtomicU32, AtomicUsize, Ordering};
 
 use crate::consts::*;
@@ -22,21 +26,21 @@ use crate::consts::*;
 #[derive(Debug)]
 pub struct Hmap {
     /// Live entries, old table included. Offset 0: `len(m)`.
-    pub count: isize,
+    pub count: Cell<isize>,
     /// `ITERATOR | OLD_ITERATOR | HASH_WRITING | SAME_SIZE_GROW`, plus gohmap's ownership bits.
     pub flags: AtomicU8,
     /// log2 of the number of main buckets.
-    pub b: u8,
+    pub b: Cell<u8>,
     /// Overflow buckets made for the current table (exact below B = 16, sampled above).
-    pub noverflow: u16,
+    pub noverflow: Cell<u16>,
     /// Per-map hash seed.
-    pub hash0: u32,
+    pub hash0: Cell<u32>,
     /// The current bucket array (`2^B` main buckets, then any preallocated overflow buckets).
-    pub buckets: *mut u8,
+    pub buckets: Cell<*mut u8>,
     /// The previous array while growing, else null.
-    pub oldbuckets: *mut u8,
+    pub oldbuckets: Cell<*mut u8>,
     /// Every old bucket below this index has been evacuated.
-    pub nevacuate: usize,
+    pub nevacuate: Cell<usize>,
     /// Optional fields, null until needed.
     pub extra: AtomicPtr<MapExtra>,
 }
@@ -47,7 +51,7 @@ pub struct Hmap {
 #[derive(Debug)]
 pub struct MapExtra {
     /// Next free preallocated overflow bucket of `buckets`, or null.
-    pub next_overflow: *mut u8,
+    pub next_overflow: Cell<*mut u8>,
     /// Iterators of the current clear generation that have not finished (see `retire`).
     pub pins: AtomicUsize,
     /// Head of the list of memory retired while pins were held (a tagged header address).
@@ -76,7 +80,7 @@ impl Hmap {
     /// Whether a grow is in progress.
     #[inline(always)]
     pub fn growing(&self) -> bool {
-        !self.oldbuckets.is_null()
+        !self.oldbuckets.get().is_null()
     }
     /// Whether the grow in progress keeps the bucket count.
     #[inline(always)]
@@ -87,9 +91,9 @@ impl Hmap {
     #[inline(always)]
     pub fn noldbuckets(&self) -> usize {
         let old_b = if self.same_size_grow() {
-            self.b
+            self.b.get()
         } else {
-            self.b - 1
+            self.b.get() - 1
         };
         bucket_shift(old_b)
     }
@@ -106,7 +110,7 @@ impl Hmap {
             return std::ptr::null_mut();
         }
         // SAFETY: a non-null extra is a live MapExtra owned by this map.
-        unsafe { (*e).next_overflow }
+        unsafe { (*e).next_overflow.get() }
     }
 }
 

@@ -84,29 +84,34 @@ pub unsafe fn check_invariants(t: &MapType, h: *const Hmap) -> Result<(), Violat
     if !h.growing() && h.flags() & SAME_SIZE_GROW != 0 {
         return fail("I7", "sameSizeGrow set while not growing", 0, false);
     }
-    if h.buckets.is_null() {
-        if h.count != 0 || h.b != 0 || h.growing() {
+    if h.buckets.get().is_null() {
+        if h.count.get() != 0 || h.b.get() != 0 || h.growing() {
             return fail("I6", "no buckets but entries, B > 0 or growing", 0, false);
         }
         return check_retired(h);
     }
-    if h.b == 0 && h.growing() {
+    if h.b.get() == 0 && h.growing() {
         return fail("I8", "B = 0 while growing", 0, false);
     }
     let mut live = 0usize;
-    for j in 0..bucket_shift(h.b) {
+    for j in 0..bucket_shift(h.b.get()) {
         // SAFETY: j is a main bucket of the current array.
         live += unsafe { check_chain(t, h, j, false)? };
     }
     if h.growing() {
         let nold = h.noldbuckets();
-        if h.nevacuate > nold {
-            return fail("I7", "nevacuate beyond the old table", h.nevacuate, true);
+        if h.nevacuate.get() > nold {
+            return fail(
+                "I7",
+                "nevacuate beyond the old table",
+                h.nevacuate.get(),
+                true,
+            );
         }
         for j in 0..nold {
             // SAFETY: j is a main bucket of the old array.
-            let evacuated = unsafe { Bucket::at(h.oldbuckets, t, j).evacuated() };
-            if j < h.nevacuate && !evacuated {
+            let evacuated = unsafe { Bucket::at(h.oldbuckets.get(), t, j).evacuated() };
+            if j < h.nevacuate.get() && !evacuated {
                 return fail("I7", "bucket below nevacuate not evacuated", j, true);
             }
             if !evacuated {
@@ -121,7 +126,7 @@ pub unsafe fn check_invariants(t: &MapType, h: *const Hmap) -> Result<(), Violat
             }
         }
     }
-    if live != h.count as usize {
+    if live != h.count.get() as usize {
         return fail(
             "I6",
             "count differs from the number of full cells",
@@ -140,9 +145,9 @@ pub unsafe fn check_invariants(t: &MapType, h: *const Hmap) -> Result<(), Violat
 /// `j` is a main bucket of the chosen table; when `old`, it is not evacuated.
 unsafe fn check_chain(t: &MapType, h: &Hmap, j: usize, old: bool) -> Result<usize, Violation> {
     let (base, mask) = if old {
-        (h.oldbuckets, h.noldbuckets() - 1)
+        (h.oldbuckets.get(), h.noldbuckets() - 1)
     } else {
-        (h.buckets, bucket_mask(h.b))
+        (h.buckets.get(), bucket_mask(h.b.get()))
     };
     // SAFETY: caller's promise.
     let mut b = unsafe { Bucket::at(base, t, j) };
@@ -158,7 +163,7 @@ unsafe fn check_chain(t: &MapType, h: &Hmap, j: usize, old: bool) -> Result<usiz
                 old,
             });
         }
-        if h.b == 0 && len > 1 {
+        if h.b.get() == 0 && len > 1 {
             return Err(Violation {
                 invariant: "I8",
                 what: "overflow bucket at B = 0",
@@ -209,7 +214,7 @@ unsafe fn check_chain(t: &MapType, h: &Hmap, j: usize, old: bool) -> Result<usiz
             unsafe {
                 let k = b.key(t, i);
                 if t.reflexive_key() || t.eq(k, k) {
-                    let hash = t.hash(k, h.hash0 as usize);
+                    let hash = t.hash(k, h.hash0.get() as usize);
                     if hash & mask != j {
                         let what = "key in the wrong bucket";
                         return Err(Violation {
@@ -280,7 +285,7 @@ unsafe fn check_untouched(t: &MapType, h: &Hmap, j: usize) -> Result<(), Violati
     for n in targets {
         // SAFETY: n is a main bucket of the current array.
         unsafe {
-            let b = Bucket::at(h.buckets, t, n);
+            let b = Bucket::at(h.buckets.get(), t, n);
             if b.group() != 0 || !b.overflow(t).is_null() {
                 let what = "new bucket written before its old bucket was evacuated";
                 return fail("I3", what, n, false);
@@ -296,7 +301,7 @@ unsafe fn check_untouched(t: &MapType, h: &Hmap, j: usize) -> Result<(), Violati
 /// Growing; `j` is an evacuated old main bucket.
 unsafe fn check_evacuated(t: &MapType, h: &Hmap, j: usize) -> Result<(), Violation> {
     // SAFETY: caller's promise.
-    let mut b = unsafe { Bucket::at(h.oldbuckets, t, j) };
+    let mut b = unsafe { Bucket::at(h.oldbuckets.get(), t, j) };
     while !b.is_null() {
         for i in 0..BUCKET_CNT {
             // SAFETY: b is live.
@@ -319,27 +324,27 @@ unsafe fn check_evacuated(t: &MapType, h: &Hmap, j: usize) -> Result<(), Violati
 /// I10: the free preallocated overflow buckets.
 ///
 /// # Safety
-/// `h.buckets` is live.
+/// `h.buckets.get()` is live.
 unsafe fn check_prealloc(t: &MapType, h: &Hmap) -> Result<(), Violation> {
     let next = h.next_overflow();
-    let total = array::array_len(t, h.b);
-    let main = bucket_shift(h.b);
+    let total = array::array_len(t, h.b.get());
+    let main = bucket_shift(h.b.get());
     if next.is_null() {
         return Ok(());
     }
-    if !array::in_array(t, h.buckets, h.b, next) {
+    if !array::in_array(t, h.buckets.get(), h.b.get(), next) {
         return fail("I10", "nextOverflow outside the current array", 0, false);
     }
-    let first = (next as usize - h.buckets as usize) / t.bucketsize as usize;
+    let first = (next as usize - h.buckets.get() as usize) / t.bucketsize as usize;
     if first < main {
         return fail("I10", "nextOverflow points at a main bucket", first, false);
     }
     for n in first..total {
         // SAFETY: n < total is inside the array.
         unsafe {
-            let b = Bucket::at(h.buckets, t, n);
+            let b = Bucket::at(h.buckets.get(), t, n);
             let want = if n == total - 1 {
-                Bucket(h.buckets)
+                Bucket(h.buckets.get())
             } else {
                 Bucket::NULL
             };

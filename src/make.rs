@@ -5,6 +5,7 @@
 //! header supplied by the caller need not be zeroed; it is initialised whatever happens (to an
 //! empty map if an allocation fails), and `mapfree` never frees it.
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicPtr, AtomicU8};
 
 use crate::alloc;
@@ -32,14 +33,14 @@ unsafe fn init_header(h: *mut Hmap, flags: u8, b: u8, buckets: *mut u8, extra: *
     // SAFETY: caller's promise; `write` does not read the (possibly garbage) old contents.
     unsafe {
         h.write(Hmap {
-            count: 0,
+            count: Cell::new(0),
             flags: AtomicU8::new(flags),
-            b,
-            noverflow: 0,
-            hash0: fastrand(),
-            buckets,
-            oldbuckets: std::ptr::null_mut(),
-            nevacuate: 0,
+            b: Cell::new(b),
+            noverflow: Cell::new(0),
+            hash0: Cell::new(fastrand()),
+            buckets: Cell::new(buckets),
+            oldbuckets: Cell::new(std::ptr::null_mut()),
+            nevacuate: Cell::new(0),
             extra: AtomicPtr::new(extra),
         })
     };
@@ -107,7 +108,7 @@ fn allocate(
                 return Err(size_of::<MapExtra>());
             }
             // SAFETY: fresh zeroed MapExtra.
-            unsafe { (*extra).next_overflow = next };
+            unsafe { (*extra).next_overflow.set(next) };
         }
     }
     let mut hdr = h;
@@ -152,5 +153,5 @@ pub unsafe fn maplen(h: *const Hmap) -> isize {
         return 0;
     }
     // SAFETY: caller's promise.
-    unsafe { (*h).count }
+    unsafe { (*h).count.get() }
 }

@@ -314,6 +314,16 @@ impl MapType {
         if self.elem_size > MAX_ELEM_SIZE || !self.ctx.is_null() {
             return FastFamily::None;
         }
+        match KeyKind::from_raw(self.kind) {
+            Some(KeyKind::U32) => return FastFamily::Fast32,
+            Some(KeyKind::U64 | KeyKind::Ptr) => return FastFamily::Fast64,
+            Some(KeyKind::String) => return FastFamily::FastStr,
+            Some(KeyKind::Custom) => {}
+            _ => return FastFamily::None,
+        }
+        // A custom descriptor qualifies if it names the standard functions. Function addresses
+        // are not guaranteed unique in Rust, so this can only miss (and refuse the fast
+        // routines), never admit a descriptor that hashes differently.
         let (h, e) = match (self.hasher, self.equal) {
             (Some(h), Some(e)) => (h as usize, e as usize),
             _ => return FastFamily::None,
@@ -357,10 +367,14 @@ impl MapType {
             return Err(MapTypeError::Derived);
         }
         let kind = KeyKind::from_raw(self.kind).ok_or(MapTypeError::Kind)?;
-        if let Some((ks, ka, h, e, _)) = kind.standard() {
-            let same = self.hasher.map(|f| f as usize) == Some(h as usize)
-                && self.equal.map(|f| f as usize) == Some(e as usize);
-            if self.key_size != ks || usize::from(self.key_align) != ka || !same {
+        // A standard kind decides hashing and equality itself (see `hash`), so its descriptor
+        // must have the kind's key shape and flags; its callback fields are not called.
+        if let Some((ks, ka, _, _, f)) = kind.standard() {
+            let flags = self.flags & TYPE_KEY_FLAGS;
+            if self.key_size != ks || usize::from(self.key_align) != ka || flags != f {
+                return Err(MapTypeError::Kind);
+            }
+            if !self.ctx.is_null() {
                 return Err(MapTypeError::Kind);
             }
         }
@@ -406,12 +420,27 @@ impl MapType {
         }
     }
 
-    /// Hash of the key at `key` with `seed`, through the descriptor's callback.
+    /// Hash of the key at `key` with `seed`: the standard function of the key kind, or the
+    /// descriptor's callback for a custom kind.
     ///
     /// # Safety
     /// `self` is validated and `key` points at a key of this type.
     #[inline(always)]
     pub unsafe fn hash(&self, key: *const u8, seed: usize) -> usize {
+        const U32: u8 = KeyKind::U32 as u8;
+        const U64: u8 = KeyKind::U64 as u8;
+        const PTR: u8 = KeyKind::Ptr as u8;
+        const STR: u8 = KeyKind::String as u8;
+        // SAFETY: a standard kind's key has that kind's size; reads tolerate any alignment.
+        unsafe {
+            match self.kind {
+                0 => {}
+                U32 => return hash::hash_u32(key.cast::<u32>().read_unaligned(), seed),
+                U64 | PTR => return hash::hash_u64(key.cast::<u64>().read_unaligned(), seed),
+                STR => return hash::strhash(key.cast(), seed),
+                k => return standard_fns(k).0(key.cast(), seed),
+            }
+        }
         // SAFETY: validated descriptors have a hasher.
         let h = unsafe { self.hasher.unwrap_unchecked() };
         if self.ctx.is_null() {
@@ -423,12 +452,17 @@ impl MapType {
         }
     }
 
-    /// Whether the keys at `a` and `b` are equal, through the descriptor's callback.
+    /// Whether the keys at `a` and `b` are equal: the standard equality of the key kind, or the
+    /// descriptor's callback for a custom kind.
     ///
     /// # Safety
     /// `self` is validated and both point at keys of this type.
     #[inline(always)]
     pub unsafe fn eq(&self, a: *const u8, b: *const u8) -> bool {
+        if self.kind != KeyKind::Custom as u8 {
+            // SAFETY: both are keys of this standard kind.
+            return unsafe { standard_fns(self.kind).1(a.cast(), b.cast()) };
+        }
         // SAFETY: validated descriptors have an equality callback.
         let e = unsafe { self.equal.unwrap_unchecked() };
         if self.ctx.is_null() {
@@ -438,6 +472,15 @@ impl MapType {
             // SAFETY: with a non-null ctx the callback was given as an EqualCtxFn.
             unsafe { std::mem::transmute::<EqualFn, EqualCtxFn>(e)(a.cast(), b.cast(), self.ctx) }
         }
+    }
+}
+
+/// The hasher and equality of standard kind `k` (validated descriptors only hold known kinds).
+#[inline(always)]
+fn standard_fns(k: u8) -> (HashFn, EqualFn) {
+    match KeyKind::from_raw(k).and_then(KeyKind::standard) {
+        Some((_, _, h, e, _)) => (h, e),
+        None => (hash::memhash0, hash::memequal0),
     }
 }
 

@@ -25,8 +25,8 @@
 //! deleted since then. Debug builds say so on stderr at `mapfree`. Nothing is ever leaked.
 //!
 //! Retiring never allocates: retirable blocks carry their own link. Arrays have a 16-byte header
-//! (`array::ARRAY_HDR`); out-of-line keys and elems have an 8-byte header. The link's low two bits
-//! say what the block is.
+//! (`array::ARRAY_HDR`); out-of-line keys and elems have an 8-byte header. The list head's low
+//! two bits say what the block is (headers are 8-aligned); links stay pointers throughout.
 
 use std::sync::atomic::Ordering;
 
@@ -102,10 +102,11 @@ pub fn pinned(h: &Hmap) -> bool {
 unsafe fn push(h: &Hmap, hdr: *mut u8, tag: usize) {
     let e = h.extra_ptr();
     // SAFETY: pinned() was true, so extra exists; writers are exclusive, readers never push.
+    // The link is a pointer (tag in its low bits), never an integer: provenance is kept.
     unsafe {
         let head = (*e).retired.load(Ordering::Relaxed);
-        hdr.cast::<usize>().write(head as usize | tag);
-        (*e).retired.store(hdr, Ordering::Release);
+        hdr.cast::<*mut u8>().write(head);
+        (*e).retired.store(hdr.map_addr(|a| a | tag), Ordering::Release);
     }
 }
 
@@ -156,13 +157,13 @@ pub unsafe fn drain(t: &MapType, h: &Hmap) {
         return;
     }
     // SAFETY: extra is live; swap makes this drain the only owner of the list it took.
-    let mut link = unsafe { (*e).retired.swap(std::ptr::null_mut(), Ordering::AcqRel) } as usize;
-    while link & !TAG_MASK != 0 {
-        let hdr = (link & !TAG_MASK) as *mut u8;
-        let tag = link & TAG_MASK;
+    let mut link = unsafe { (*e).retired.swap(std::ptr::null_mut(), Ordering::AcqRel) };
+    while !link.is_null() {
+        let hdr = link.map_addr(|a| a & !TAG_MASK);
+        let tag = link.addr() & TAG_MASK;
         // SAFETY: every block on the list was pushed by push() with its header holding the link.
         unsafe {
-            let next = hdr.cast::<usize>().read();
+            let next = hdr.cast::<*mut u8>().read();
             match tag {
                 TAG_ARRAY => array::free_array(t, hdr.add(array::ARRAY_HDR)),
                 TAG_KEY => free_object(t, Obj::Key, hdr.add(OBJ_HDR)),

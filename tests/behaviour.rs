@@ -226,7 +226,10 @@ fn five_hundred_nan_keys_make_five_hundred_entries_across_growth() {
         m.check();
     }
     assert_eq!(m.len(), 500);
-    assert!(m.hdr().b >= 6, "NaNs spread over buckets and grow the map");
+    assert!(
+        m.hdr().b.get() >= 6,
+        "NaNs spread over buckets and grow the map"
+    );
     assert_eq!(dump(&m.t, m.h).len(), 500);
 }
 
@@ -400,10 +403,7 @@ fn big_string_array_keys_and_elems_are_stored_out_of_line() {
     let mut vs: Vec<String> = vec![];
     for (k, v) in dump(&m.t, m.h) {
         let s = |b: &[u8]| {
-            let g = GoString {
-                ptr: usize::from_le_bytes(b[37 * 16..37 * 16 + 8].try_into().unwrap()) as *const u8,
-                len: 8,
-            };
+            let g = common::layouts::read_header(&b[37 * 16..]);
             // SAFETY: the header points into `names`, alive for the test.
             String::from_utf8(unsafe { std::slice::from_raw_parts(g.ptr, 8) }.to_vec()).unwrap()
         };
@@ -575,9 +575,9 @@ fn hint_picks_the_smallest_b_that_is_not_overloaded() {
         (1 << 20, 18),
     ] {
         let m = M::new(t, hint);
-        assert_eq!(m.hdr().b, b, "hint {hint}");
+        assert_eq!(m.hdr().b.get(), b, "hint {hint}");
         assert_eq!(
-            m.hdr().buckets.is_null(),
+            m.hdr().buckets.get().is_null(),
             b == 0,
             "hint {hint}: buckets made eagerly only for B > 0"
         );
@@ -590,7 +590,7 @@ fn bogus_hints_are_ignored() {
     let t = kind(KeyKind::U64, 8, 8);
     for hint in [-1isize, 1 << 62, isize::MIN, isize::MAX] {
         let m = M::new(t, hint);
-        assert_eq!(m.hdr().b, 0, "hint {hint}");
+        assert_eq!(m.hdr().b.get(), 0, "hint {hint}");
         m.set(&1u64, 1u64);
     }
 }
@@ -615,9 +615,9 @@ fn bucket_count_after_n_inserts_matches_go() {
             for i in 0..n.max(0) as u64 {
                 m.set(&i, i);
             }
-            assert_eq!(1usize << m.hdr().b, buckets, "n {n} hint {hint}");
+            assert_eq!(1usize << m.hdr().b.get(), buckets, "n {n} hint {hint}");
             if buckets > 1 {
-                assert!(!m.hdr().buckets.is_null());
+                assert!(!m.hdr().buckets.get().is_null());
             }
         }
     }
@@ -632,9 +632,9 @@ fn growth_starts_at_go_counts_and_small_grows_finish_in_the_same_insert() {
     for i in 0..1700u64 {
         m.set(&i, i);
         let h = m.hdr();
-        if h.b != b {
+        if h.b.get() != b {
             starts.push(i + 1);
-            b = h.b;
+            b = h.b.get();
             assert_eq!(h.growing(), b >= 3, "count {}: B={b}", i + 1);
         }
     }
@@ -653,7 +653,7 @@ fn updates_never_grow_the_map() {
             m.set(&i, r);
         }
     }
-    assert_eq!((m.hdr().b, m.hdr().growing()), (0, false));
+    assert_eq!((m.hdr().b.get(), m.hdr().growing()), (0, false));
 }
 
 // ---- caller-provided memory (§3.1.3, TestNonEscapingMap) ----
@@ -675,7 +675,7 @@ fn caller_header_and_bucket_make_a_map_that_allocates_nothing() {
     // SAFETY: h is live.
     unsafe {
         assert!(
-            !(*h).buckets.is_null(),
+            !(*h).buckets.get().is_null(),
             "the first bucket is there from the start"
         )
     };
@@ -804,27 +804,28 @@ fn seed_is_redrawn_when_the_map_becomes_empty_and_on_clear() {
     setup(22);
     let m = M::new(kind(KeyKind::U64, 8, 8), 0);
     m.set(&1u64, 1u64);
-    let s0 = m.hdr().hash0;
+    let s0 = m.hdr().hash0.get();
     m.del(&1u64);
-    let s1 = m.hdr().hash0;
+    let s1 = m.hdr().hash0.get();
     assert_ne!(s0, s1, "delete to empty reseeds");
     m.set(&1u64, 1u64);
     m.set(&2u64, 1u64);
     m.del(&1u64);
     assert_eq!(
-        m.hdr().hash0,
+        m.hdr().hash0.get(),
         s1,
         "a delete that leaves entries keeps the seed"
     );
     m.clear();
-    assert_ne!(m.hdr().hash0, s1, "clear reseeds");
+    assert_ne!(m.hdr().hash0.get(), s1, "clear reseeds");
 }
 
 #[test]
 fn distinct_maps_get_distinct_seeds() {
     setup(23);
     let t = kind(KeyKind::U64, 8, 8);
-    let seeds: std::collections::HashSet<u32> = (0..64).map(|_| M::new(t, 0).hdr().hash0).collect();
+    let seeds: std::collections::HashSet<u32> =
+        (0..64).map(|_| M::new(t, 0).hdr().hash0.get()).collect();
     assert!(seeds.len() >= 63);
 }
 
@@ -832,9 +833,9 @@ fn distinct_maps_get_distinct_seeds() {
 fn thread_seed_makes_the_seed_sequence_repeatable() {
     let t = kind(KeyKind::U64, 8, 8);
     setup(99);
-    let a: Vec<u32> = (0..4).map(|_| M::new(t, 0).hdr().hash0).collect();
+    let a: Vec<u32> = (0..4).map(|_| M::new(t, 0).hdr().hash0.get()).collect();
     setup(99);
-    let b: Vec<u32> = (0..4).map(|_| M::new(t, 0).hdr().hash0).collect();
+    let b: Vec<u32> = (0..4).map(|_| M::new(t, 0).hdr().hash0.get()).collect();
     assert_eq!(a, b);
 }
 
@@ -1030,10 +1031,15 @@ fn clear_keeps_b_frees_overflow_and_leaves_a_usable_empty_map() {
     for i in 0..3000u64 {
         m.set(&i, i);
     }
-    let b = m.hdr().b;
+    let b = m.hdr().b.get();
     m.clear();
     assert_eq!(
-        (m.len(), m.hdr().b, m.hdr().growing(), m.hdr().noverflow),
+        (
+            m.len(),
+            m.hdr().b.get(),
+            m.hdr().growing(),
+            m.hdr().noverflow.get()
+        ),
         (0, b, false, 0)
     );
     m.check();
@@ -1074,7 +1080,7 @@ fn churn_triggers_same_size_grows_and_b_stays_put() {
     for i in 0..live {
         m.set(&i, i);
     }
-    let b = m.hdr().b;
+    let b = m.hdr().b.get();
     let (mut same_size, mut was) = (0, false);
     let rounds = scaled(400_000, 3000) as u64;
     for i in live..live + rounds {
@@ -1087,7 +1093,7 @@ fn churn_triggers_same_size_grows_and_b_stays_put() {
         was = now;
     }
     m.check();
-    assert_eq!(m.hdr().b, b, "churn at a constant size never doubles");
+    assert_eq!(m.hdr().b.get(), b, "churn at a constant size never doubles");
     if !MIRI {
         assert!(
             same_size >= 2,

@@ -166,10 +166,7 @@ impl Run<'_> {
         for c in keys {
             // Look up by the canonical bytes (for strings: a header over fresh storage).
             let kb = if self.l.name.starts_with("string") {
-                let h = self.arena.string(&c);
-                let mut v = (h.ptr as usize).to_le_bytes().to_vec();
-                v.extend_from_slice(&h.len.to_le_bytes());
-                v
+                layouts::header_bytes(self.arena.string(&c))
             } else {
                 c.clone()
             };

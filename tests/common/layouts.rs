@@ -91,14 +91,26 @@ fn string_key(i: u64, a: &mut Arena) -> Vec<u8> {
             *c = b'a' + ((i >> (5 * j)) % 26) as u8;
         }
     }
-    let h = a.string(&s);
-    let mut v = (h.ptr as usize).to_le_bytes().to_vec();
-    v.extend_from_slice(&h.len.to_le_bytes());
+    header_bytes(a.string(&s))
+}
+
+/// A string header's 16 bytes, copied untyped so the pointer keeps its provenance (Miri).
+pub fn header_bytes(h: GoString) -> Vec<u8> {
+    let mut v = vec![0u8; 16];
+    // SAFETY: a GoString is 16 bytes.
+    unsafe { std::ptr::copy_nonoverlapping((&raw const h).cast::<u8>(), v.as_mut_ptr(), 16) };
     v
 }
+
+/// The string header stored in 16 bytes (read as a pointer, never through an integer).
+pub fn read_header(b: &[u8]) -> GoString {
+    assert!(b.len() >= 16);
+    // SAFETY: 16 readable bytes holding a header.
+    unsafe { b.as_ptr().cast::<GoString>().read_unaligned() }
+}
 fn string_canon(k: &[u8]) -> Option<Vec<u8>> {
-    let ptr = usize::from_le_bytes(k[..8].try_into().unwrap()) as *const u8;
-    let len = isize::from_le_bytes(k[8..16].try_into().unwrap()) as usize;
+    let h = read_header(k);
+    let (ptr, len) = (h.ptr, h.len as usize);
     if len == 0 {
         return Some(vec![]);
     }

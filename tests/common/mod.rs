@@ -169,12 +169,12 @@ pub fn dump(t: &gohmap::MapType, h: *const gohmap::Hmap) -> Vec<(Vec<u8>, Vec<u8
     // SAFETY: h is a live map of t with no write in progress.
     unsafe {
         let h = &*h;
-        if h.buckets.is_null() {
+        if h.buckets.get().is_null() {
             return out;
         }
-        let mut tables = vec![(h.buckets, 1usize << h.b)];
+        let mut tables = vec![(h.buckets.get(), 1usize << h.b.get())];
         if h.growing() {
-            tables.push((h.oldbuckets, h.noldbuckets()));
+            tables.push((h.oldbuckets.get(), h.noldbuckets()));
         }
         for (base, n) in tables {
             for j in 0..n {

@@ -246,7 +246,9 @@ mod tests {
 
     #[test]
     fn group_masks_are_exact_for_every_byte_pair() {
-        for a in 0..=255u8 {
+        // Every byte value under the native run; a sample under Miri, which is ~1000x slower.
+        let step = if cfg!(miri) { 37 } else { 1 };
+        for a in (0..=255u8).step_by(step) {
             for b in [0u8, 1, 2, 4, 5, 0x80, 0x81, 0xff, a.wrapping_add(1)] {
                 let g = u64::from_le_bytes([a, b, a, 0, 1, b, 0xff, a]);
                 let bytes = g.to_le_bytes();

@@ -6,6 +6,20 @@
 //! slot to store into, `mapaccess1` returns the slot to read from or a shared zero value — on raw
 //! bucket memory laid out exactly as Go 1.19 lays it out.
 //!
+//! ```
+//! use gohmap::{KeyKind, MapType, raw};
+//!
+//! let t = MapType::for_kind(KeyKind::U64, 8, 8).unwrap(); // map[uint64]uint64
+//! unsafe {
+//!     let m = raw::makemap(&t, 0, std::ptr::null_mut()); // make(map[uint64]uint64)
+//!     let k = 42u64;
+//!     *raw::mapassign(&t, m, (&raw const k).cast()).cast::<u64>() = 7; // m[42] = 7
+//!     let (v, ok) = raw::mapaccess2(&t, m, (&raw const k).cast()); // v, ok := m[42]
+//!     assert!(ok && *v.cast::<u64>() == 7 && raw::maplen(m) == 1);
+//!     raw::mapfree(&t, m); // Go has a GC; we don't
+//! }
+//! ```
+//!
 //! ## The structure
 //! A map is a 48-byte header ([`Hmap`], `count` first so `len(m)` is one load) pointing at an
 //! array of `2^B` **buckets**. A bucket holds 8 cells: 8 *tophash* bytes, then 8 keys, then 8

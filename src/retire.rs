@@ -106,7 +106,8 @@ unsafe fn push(h: &Hmap, hdr: *mut u8, tag: usize) {
     unsafe {
         let head = (*e).retired.load(Ordering::Relaxed);
         hdr.cast::<*mut u8>().write(head);
-        (*e).retired.store(hdr.map_addr(|a| a | tag), Ordering::Release);
+        (*e).retired
+            .store(hdr.map_addr(|a| a | tag), Ordering::Release);
     }
 }
 

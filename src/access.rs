@@ -70,6 +70,15 @@ pub unsafe fn mapaccess2<K: MapKey>(t: &MapType, h: *const Hmap, key: K) -> (*mu
     if h.flags() & HASH_WRITING != 0 {
         panic::concurrent_read_write();
     }
+    if h.b.get() == 0 {
+        // One bucket, never growing (I8): value kinds search it without hashing.
+        let b = Bucket(h.buckets.get());
+        // SAFETY: a non-empty B = 0 map has exactly this bucket.
+        if let Some(found) = unsafe { key.find_in_one_bucket(t, b) } {
+            // SAFETY: a found cell is full.
+            return found.map_or((zero_val(), false), |i| (unsafe { b.elem(t, i) }, true));
+        }
+    }
     // SAFETY: caller's promise.
     let hash = unsafe { key.hash(t, h.hash0.get() as usize) };
     // SAFETY: h is live and non-empty.

@@ -360,10 +360,11 @@ unsafe fn move_chain<K: MapKey>(
 unsafe fn advance_evacuation_mark(t: &MapType, h: &Hmap, newbit: usize) {
     h.nevacuate.set(h.nevacuate.get() + 1);
     let stop = (h.nevacuate.get() + 1024).min(newbit);
-    // SAFETY: nevacuate < newbit inside the loop, so the bucket is in range.
-    while h.nevacuate.get() != stop
-        && unsafe { Bucket::at(h.oldbuckets.get(), t, h.nevacuate.get()).evacuated() }
-    {
+    while h.nevacuate.get() != stop {
+        // SAFETY: nevacuate < newbit here, so the bucket is in range of the old array.
+        if unsafe { !Bucket::at(h.oldbuckets.get(), t, h.nevacuate.get()).evacuated() } {
+            break;
+        }
         h.nevacuate.set(h.nevacuate.get() + 1);
     }
     if h.nevacuate.get() == newbit {

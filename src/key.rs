@@ -48,6 +48,18 @@ pub trait MapKey: Copy {
     /// # Safety
     /// As [`MapKey::store`], cell `i` is full and equal to this key.
     unsafe fn update(self, t: &MapType, b: Bucket, i: usize);
+
+    /// Searches a one-bucket map without hashing (Go's `B == 0` shortcut for the fast kinds):
+    /// `Some(Some(i))` found at cell `i`, `Some(None)` absent, `None` when this kind (or this
+    /// key) needs the hashed search.
+    ///
+    /// # Safety
+    /// `b` is the only bucket of a live, non-growing map of `t`.
+    #[inline(always)]
+    unsafe fn find_in_one_bucket(self, t: &MapType, b: Bucket) -> Option<Option<usize>> {
+        let _ = (t, b);
+        None
+    }
 }
 
 /// A key passed by address, hashed and compared through the descriptor's callbacks.

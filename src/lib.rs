@@ -75,6 +75,7 @@
 //! | [`array`] | bucket arrays: sizing, preallocated overflow, freeing |
 //! | [`retire`] | reclamation: pins, retired memory, clear generations |
 //! | [`key`] | the key-kind seam that makes every routine generic |
+//! | [`fastkey`], [`fast`] | the fast key kinds (u32, u64, string) and their entry points |
 //! | `make`, `access`, `assign`, `delete`, `grow`, `free` | the routines, one operation each |
 //! | [`raw`] | the public unsafe entry points over type-erased keys |
 //! | [`hash`] | Go's hash functions (AES-NI and portable) |
@@ -87,6 +88,8 @@ pub mod alloc;
 pub mod array;
 pub mod bucket;
 pub mod consts;
+pub mod fast;
+pub mod fastkey;
 pub mod hash;
 pub mod hmap;
 pub mod invariants;

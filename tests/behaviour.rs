@@ -473,7 +473,7 @@ fn inline_and_out_of_line_storage_for_every_size_mix() {
         // A hasher over `ks` bytes through ctx, so every size works with one function.
         unsafe extern "C-unwind" fn h(p: *const c_void, s: usize, ctx: *mut c_void) -> usize {
             // SAFETY: ctx carries the key size.
-            unsafe { hash::memhash(p, s, ctx as usize) }
+            unsafe { hash::memhash(p, s, ctx.addr()) }
         }
         unsafe extern "C-unwind" fn e(
             a: *const c_void,
@@ -482,8 +482,8 @@ fn inline_and_out_of_line_storage_for_every_size_mix() {
         ) -> bool {
             // SAFETY: as above.
             unsafe {
-                std::slice::from_raw_parts(a.cast::<u8>(), ctx as usize)
-                    == std::slice::from_raw_parts(b.cast::<u8>(), ctx as usize)
+                std::slice::from_raw_parts(a.cast::<u8>(), ctx.addr())
+                    == std::slice::from_raw_parts(b.cast::<u8>(), ctx.addr())
             }
         }
         t = MapType::with_ctx(
@@ -493,7 +493,7 @@ fn inline_and_out_of_line_storage_for_every_size_mix() {
             1,
             h,
             e,
-            ks as *mut c_void,
+            std::ptr::without_provenance_mut(ks),
             t.flags & TYPE_KEY_FLAGS,
         )
         .unwrap();

@@ -144,7 +144,7 @@ unsafe extern "C-unwind" fn const_hash(_: *const c_void, _: usize) -> usize {
 
 /// A struct {f float64; i int64} hashed the way Go's compiler composes it, through ctx.
 unsafe extern "C-unwind" fn pair_hash(p: *const c_void, seed: usize, ctx: *mut c_void) -> usize {
-    assert_eq!(ctx as usize, 0x5eed, "ctx is passed through");
+    assert_eq!(ctx.addr(), 0x5eed, "ctx is passed through");
     // SAFETY: p points at 16 bytes.
     unsafe { hash::memhash64(p.cast::<u8>().add(8).cast(), hash::f64hash(p, seed)) }
 }
@@ -285,7 +285,7 @@ pub fn all() -> Vec<Layout> {
                 8,
                 pair_hash,
                 pair_eq,
-                0x5eed as *mut c_void,
+                std::ptr::without_provenance_mut(0x5eed),
                 TYPE_NEED_KEY_UPDATE,
             )
             .unwrap(),

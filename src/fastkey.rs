@@ -1,0 +1,239 @@
+//! The fast key kinds: `u32`, `u64` (and pointers), and string headers, passed by value (Go's
+//! `mapaccess1_fast32` & co., spec §3.2.5, §3.2.6, §3.3.2–§3.3.4, §3.4.2–§3.4.3).
+//!
+//! They plug into the same routines as the generic key ([`crate::key::AnyKey`]) and work on the
+//! same buckets, so a map can be used through both families at once. What differs is only what
+//! a [`MapKey`] decides: the hash is the family's standard one, called directly (the descriptor
+//! guarantees it is the one the generic routines call through `t.hash`), keys compare by value,
+//! and a one-bucket map is searched without hashing at all.
+
+use crate::bucket::{Bucket, is_empty};
+use crate::consts::*;
+use crate::hash::{self, GoString};
+use crate::key::MapKey;
+use crate::maptype::MapType;
+
+/// A 4-byte key passed by value (`*_fast32`).
+#[derive(Clone, Copy, Debug)]
+pub struct U32Key(pub u32);
+
+/// An 8-byte key passed by value (`*_fast64`).
+#[derive(Clone, Copy, Debug)]
+pub struct U64Key(pub u64);
+
+/// A pointer used as an 8-byte key (`mapassign_fast64ptr`): stored as a pointer, so the bits
+/// in the bucket keep the pointer's provenance.
+#[derive(Clone, Copy, Debug)]
+pub struct PtrKey(pub *const u8);
+
+/// A string header passed by value (`*_faststr`).
+#[derive(Clone, Copy, Debug)]
+pub struct StrKey(pub GoString);
+
+/// Scans the 8 cells of a lone bucket for a value key: Go compares keys first and skips
+/// empties, with no tophash and no early exit (the scan is short and branch-free enough).
+///
+/// # Safety
+/// `b` is a live bucket whose key slots hold `K`-sized values.
+#[inline(always)]
+unsafe fn scan_values<V: Copy + PartialEq>(
+    t: &MapType,
+    b: Bucket,
+    key: V,
+) -> Option<Option<usize>> {
+    for i in 0..BUCKET_CNT {
+        // SAFETY: caller's promise; slots may be unaligned only for custom 4-byte keys.
+        unsafe {
+            if b.key_slot(t, i).cast::<V>().read_unaligned() == key && !is_empty(b.tophash(i)) {
+                return Some(Some(i));
+            }
+        }
+    }
+    Some(None)
+}
+
+impl MapKey for U32Key {
+    #[inline(always)]
+    unsafe fn hash(self, _: &MapType, seed: usize) -> usize {
+        hash::hash_u32(self.0, seed)
+    }
+    #[inline(always)]
+    unsafe fn hash_stored(_: &MapType, k: *const u8, seed: usize) -> usize {
+        // SAFETY: a stored key of a fast32 map is 4 bytes.
+        hash::hash_u32(unsafe { k.cast::<u32>().read_unaligned() }, seed)
+    }
+    #[inline(always)]
+    unsafe fn matches(self, t: &MapType, b: Bucket, i: usize) -> bool {
+        // SAFETY: cell i's key slot holds 4 bytes.
+        unsafe { b.key_slot(t, i).cast::<u32>().read_unaligned() == self.0 }
+    }
+    #[inline(always)]
+    unsafe fn store(self, t: &MapType, b: Bucket, i: usize) {
+        // SAFETY: cell i's key slot has 4 writable bytes.
+        unsafe { b.key_slot(t, i).cast::<u32>().write_unaligned(self.0) }
+    }
+    #[inline(always)]
+    unsafe fn update(self, _: &MapType, _: Bucket, _: usize) {}
+    #[inline(always)]
+    unsafe fn find_in_one_bucket(self, t: &MapType, b: Bucket) -> Option<Option<usize>> {
+        // SAFETY: caller's promise.
+        unsafe { scan_values(t, b, self.0) }
+    }
+}
+
+impl MapKey for U64Key {
+    #[inline(always)]
+    unsafe fn hash(self, _: &MapType, seed: usize) -> usize {
+        hash::hash_u64(self.0, seed)
+    }
+    #[inline(always)]
+    unsafe fn hash_stored(_: &MapType, k: *const u8, seed: usize) -> usize {
+        // SAFETY: a stored key of a fast64 map is 8 bytes.
+        hash::hash_u64(unsafe { k.cast::<u64>().read_unaligned() }, seed)
+    }
+    #[inline(always)]
+    unsafe fn matches(self, t: &MapType, b: Bucket, i: usize) -> bool {
+        // SAFETY: cell i's key slot holds 8 bytes.
+        unsafe { b.key_slot(t, i).cast::<u64>().read_unaligned() == self.0 }
+    }
+    #[inline(always)]
+    unsafe fn store(self, t: &MapType, b: Bucket, i: usize) {
+        // SAFETY: cell i's key slot has 8 writable bytes.
+        unsafe { b.key_slot(t, i).cast::<u64>().write_unaligned(self.0) }
+    }
+    #[inline(always)]
+    unsafe fn update(self, _: &MapType, _: Bucket, _: usize) {}
+    #[inline(always)]
+    unsafe fn find_in_one_bucket(self, t: &MapType, b: Bucket) -> Option<Option<usize>> {
+        // SAFETY: caller's promise.
+        unsafe { scan_values(t, b, self.0) }
+    }
+}
+
+impl MapKey for PtrKey {
+    #[inline(always)]
+    unsafe fn hash(self, _: &MapType, seed: usize) -> usize {
+        hash::hash_u64(self.0.addr() as u64, seed)
+    }
+    #[inline(always)]
+    unsafe fn hash_stored(_: &MapType, k: *const u8, seed: usize) -> usize {
+        // SAFETY: a stored key of a fast64 map is 8 bytes.
+        hash::hash_u64(unsafe { k.cast::<u64>().read_unaligned() }, seed)
+    }
+    #[inline(always)]
+    unsafe fn matches(self, t: &MapType, b: Bucket, i: usize) -> bool {
+        // SAFETY: as U64Key: compare the address bits.
+        unsafe { U64Key(self.0.addr() as u64).matches(t, b, i) }
+    }
+    #[inline(always)]
+    unsafe fn store(self, t: &MapType, b: Bucket, i: usize) {
+        // SAFETY: cell i's key slot has 8 writable bytes, 8-aligned for pointer keys.
+        unsafe { b.key_slot(t, i).cast::<*const u8>().write_unaligned(self.0) }
+    }
+    #[inline(always)]
+    unsafe fn update(self, _: &MapType, _: Bucket, _: usize) {}
+}
+
+impl StrKey {
+    fn bytes_equal(self, other: GoString) -> bool {
+        let n = self.0.len as usize;
+        if n == 0 || self.0.ptr == other.ptr {
+            return true;
+        }
+        // SAFETY: both headers name `n` readable bytes (the caller's and a stored key's).
+        unsafe {
+            std::slice::from_raw_parts(self.0.ptr, n) == std::slice::from_raw_parts(other.ptr, n)
+        }
+    }
+
+    /// Four bytes at `off` of a string at least 4 long.
+    ///
+    /// # Safety
+    /// `s` names at least `off + 4` readable bytes.
+    unsafe fn word(s: GoString, off: usize) -> u32 {
+        // SAFETY: caller's promise.
+        unsafe { s.ptr.add(off).cast::<u32>().read_unaligned() }
+    }
+}
+
+/// Go's cut-off between short keys (compare whole) and long keys (compare ends first).
+const LONG_STRING: isize = 32;
+
+impl MapKey for StrKey {
+    #[inline(always)]
+    unsafe fn hash(self, _: &MapType, seed: usize) -> usize {
+        // SAFETY: the header names len readable bytes (a contract of every string key).
+        unsafe { hash::hash_bytes(self.0.ptr, self.0.len as usize, seed) }
+    }
+    #[inline(always)]
+    unsafe fn hash_stored(_: &MapType, k: *const u8, seed: usize) -> usize {
+        // SAFETY: a stored key of a faststr map is a header naming live bytes.
+        unsafe {
+            let s = k.cast::<GoString>().read();
+            hash::hash_bytes(s.ptr, s.len as usize, seed)
+        }
+    }
+    #[inline(always)]
+    unsafe fn matches(self, t: &MapType, b: Bucket, i: usize) -> bool {
+        // SAFETY: cell i is full: its slot holds a header of live bytes.
+        let s = unsafe { b.key_slot(t, i).cast::<GoString>().read() };
+        s.len == self.0.len && self.bytes_equal(s)
+    }
+    #[inline(always)]
+    unsafe fn store(self, t: &MapType, b: Bucket, i: usize) {
+        // SAFETY: cell i's key slot has 16 writable bytes, 8-aligned.
+        unsafe { b.key_slot(t, i).cast::<GoString>().write(self.0) }
+    }
+    #[inline(always)]
+    unsafe fn update(self, t: &MapType, b: Bucket, i: usize) {
+        // The newest header wins: the map then refers to the bytes the caller just used
+        // (Go overwrites only `ptr`, the lengths being equal).
+        // SAFETY: as store.
+        unsafe { b.key_slot(t, i).cast::<GoString>().write(self.0) }
+    }
+    /// Go's one-bucket string search: lengths first; short keys are compared whole; for long
+    /// keys, cells whose first or last 4 bytes differ are dismissed without a full compare,
+    /// and if two cells survive that filter, hashing is cheaper than comparing both.
+    #[inline(always)]
+    unsafe fn find_in_one_bucket(self, t: &MapType, b: Bucket) -> Option<Option<usize>> {
+        let key = self.0;
+        let mut candidate = None;
+        for i in 0..BUCKET_CNT {
+            // SAFETY: b is the live lone bucket; full cells hold headers of live bytes.
+            unsafe {
+                let top = b.tophash(i);
+                if top == EMPTY_REST {
+                    break;
+                }
+                let s = b.key_slot(t, i).cast::<GoString>().read();
+                if s.len != key.len || is_empty(top) {
+                    continue;
+                }
+                if key.len < LONG_STRING {
+                    if self.bytes_equal(s) {
+                        return Some(Some(i));
+                    }
+                    continue;
+                }
+                if s.ptr == key.ptr {
+                    return Some(Some(i));
+                }
+                let n = key.len as usize;
+                if Self::word(s, 0) != Self::word(key, 0)
+                    || Self::word(s, n - 4) != Self::word(key, n - 4)
+                {
+                    continue;
+                }
+                if candidate.is_some() {
+                    return None; // two plausible matches: let the hash decide
+                }
+                candidate = Some(i);
+            }
+        }
+        Some(candidate.filter(|&i| {
+            // SAFETY: cell i is full.
+            let s = unsafe { b.key_slot(t, i).cast::<GoString>().read() };
+            self.bytes_equal(s)
+        }))
+    }
+}

@@ -120,7 +120,6 @@ pub unsafe fn mapaccess2_fat<K: MapKey>(
 ///
 /// # Safety
 /// As [`mapaccess2`], and no write is in progress.
-#[allow(dead_code)] // the iterator's way back into the map
 pub unsafe fn mapaccess_k<K: MapKey>(t: &MapType, h: &Hmap, key: K) -> Option<(*mut u8, *mut u8)> {
     if h.count.get() == 0 {
         return None;

@@ -77,6 +77,7 @@
 //! | [`key`] | the key-kind seam that makes every routine generic |
 //! | [`fastkey`], [`fast`] | the fast key kinds (u32, u64, string) and their entry points |
 //! | `make`, `access`, `assign`, `delete`, `grow`, `free` | the routines, one operation each |
+//! | [`iter`] | iteration, with the numbered promises the tests cite; `clone` |
 //! | [`raw`] | the public unsafe entry points over type-erased keys |
 //! | [`hash`] | Go's hash functions (AES-NI and portable) |
 //! | [`alloc`], [`panic`], [`rand`] | the host hooks and randomness |
@@ -93,6 +94,7 @@ pub mod fastkey;
 pub mod hash;
 pub mod hmap;
 pub mod invariants;
+pub mod iter;
 pub mod key;
 pub mod maptype;
 pub mod panic;
@@ -102,6 +104,7 @@ pub mod retire;
 
 mod access;
 mod assign;
+mod clone;
 mod delete;
 mod free;
 mod grow;

@@ -130,6 +130,16 @@ fn allocate(
     Ok((hdr, buckets, extra))
 }
 
+/// A fresh map for about `hint` entries, or `Err(size)` without reporting (for `mapclone`,
+/// which reports after cleaning up).
+pub(crate) fn makemap_quiet(t: &MapType, hint: isize) -> Result<*mut Hmap, usize> {
+    let b = b_for_hint(sane_hint(t, hint));
+    let (hdr, buckets, extra) = allocate(t, b, std::ptr::null_mut())?;
+    // SAFETY: a fresh 48-byte header.
+    unsafe { init_header(hdr, 0, b, buckets, extra) };
+    Ok(hdr)
+}
+
 /// A map for at most 8 entries before its first grow; the first bucket is made on first insert.
 /// Returns null after reporting out of memory.
 pub fn makemap_small() -> *mut Hmap {

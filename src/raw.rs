@@ -12,9 +12,12 @@
 //! * Panics and fatal errors go to the panic handler (`panic::set_panic_handler`).
 
 use crate::hmap::Hmap;
+use crate::iter::{self, Hiter};
 use crate::key::AnyKey;
 use crate::maptype::MapType;
-use crate::{access, assign, delete, free, invariants, make};
+use crate::{access, assign, clone, delete, free, invariants, make};
+
+pub use crate::fast::*;
 
 pub use crate::invariants::Violation;
 
@@ -139,6 +142,46 @@ pub unsafe fn mapclear(t: &MapType, h: *mut Hmap) {
 pub unsafe fn mapfree(t: &MapType, h: *mut Hmap) {
     // SAFETY: caller's promise.
     unsafe { free::mapfree(t, h) }
+}
+
+/// `for k, v := range m`: starts an iteration into the caller's `it` and steps to the first
+/// entry (`it.key` is null if there is none). See [`crate::iter`] for the promises.
+///
+/// # Safety
+/// See the module contract; `it` is 96 writable bytes, 8-aligned, kept in place until the
+/// iteration ends or [`mapiterdone`].
+pub unsafe fn mapiterinit(t: &MapType, h: *const Hmap, it: *mut Hiter) {
+    // SAFETY: caller's promise.
+    unsafe { iter::mapiterinit(t, h, it) }
+}
+
+/// Steps to the next entry; `it.key` becomes null at the end. A no-op after the end.
+///
+/// # Safety
+/// `it` was started by [`mapiterinit`] on a map that has not been freed.
+pub unsafe fn mapiternext(it: *mut Hiter) {
+    // SAFETY: caller's promise.
+    unsafe { iter::mapiternext(it) }
+}
+
+/// Ends an iteration before its end (`break`, `return`, a panic out of the loop), so the memory
+/// kept alive for it can be freed. Idempotent; a no-op after the natural end.
+///
+/// # Safety
+/// As [`mapiternext`].
+pub unsafe fn mapiterdone(it: *mut Hiter) {
+    // SAFETY: caller's promise.
+    unsafe { iter::mapiterdone(it) }
+}
+
+/// `maps.Clone(m)`: a deep copy with its own seed; null for a nil map, or after reporting out
+/// of memory (the source is untouched).
+///
+/// # Safety
+/// See the module contract; no write to `h` may be in progress.
+pub unsafe fn mapclone(t: &MapType, h: *const Hmap) -> *mut Hmap {
+    // SAFETY: caller's promise.
+    unsafe { clone::mapclone(t, h) }
 }
 
 /// Walks every structural invariant; returns the first violation.

@@ -55,6 +55,10 @@ unsafe extern "C" fn test_alloc(_: *mut c_void, size: usize, align: usize) -> *m
 
 unsafe extern "C" fn test_free(_: *mut c_void, p: *mut c_void, size: usize, align: usize) {
     let layout = std::alloc::Layout::from_size_align(size, align).unwrap();
+    // Poison: anything that reads this block after the free (an iterator walking memory the map
+    // let go of too early) sees 0xdd garbage and fails its assertions, even without valgrind.
+    // SAFETY: gohmap hands back a block of `size` bytes it no longer uses.
+    unsafe { std::ptr::write_bytes(p.cast::<u8>(), 0xdd, size) };
     // Freed with the size and alignment it was allocated with, or std's allocator complains.
     // SAFETY: gohmap promises to pass back exactly what it got.
     unsafe { std::alloc::dealloc(p.cast(), layout) };
@@ -280,4 +284,22 @@ pub fn kind(k: gohmap::KeyKind, elem_size: usize, elem_align: usize) -> gohmap::
 /// Reports recorded on this thread so far (without taking them).
 pub fn reports_len() -> usize {
     REPORTS.with(|r| r.borrow().len())
+}
+
+/// Every (key, elem) an iteration produces, in order, read through `it.key` / `it.elem`.
+pub fn collect(t: &gohmap::MapType, h: *const gohmap::Hmap) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let mut it = gohmap::iter::Hiter::done();
+    let mut out = vec![];
+    // SAFETY: h is null or a live map of t; `it` stays in place for the whole loop.
+    unsafe {
+        gohmap::raw::mapiterinit(t, h, &mut it);
+        while !it.key.is_null() {
+            out.push((
+                std::slice::from_raw_parts(it.key, t.key_size).to_vec(),
+                std::slice::from_raw_parts(it.elem, t.elem_size).to_vec(),
+            ));
+            gohmap::raw::mapiternext(&mut it);
+        }
+    }
+    out
 }

@@ -1,0 +1,319 @@
+//! Iteration: `mapiterinit`, `mapiternext` (spec §3.5) and `mapiterdone` (ours).
+//!
+//! An iterator walks the bucket array that was current when it started (its *snapshot*), from a
+//! random bucket and a random cell rotation, and copes with everything the map does meanwhile.
+//! The promises, numbered as the tests cite them:
+//!
+//! 1. Every entry present for the whole iteration is produced exactly once.
+//! 2. An entry deleted before the iterator reaches it is not produced.
+//! 3. An entry inserted during the iteration may or may not be produced, but never twice.
+//! 4. An entry updated during the iteration is produced with its newest key and elem.
+//! 5. The map may grow (doubling or same-size) any number of times during the iteration; 1–4
+//!    still hold, and NaN keys are produced exactly once (split by their tophash bit).
+//! 6. `mapclear` ends every running iteration: its next step reports the end, and it never
+//!    produces entries of the cleared map (the later Go fix, #59411 / #70189).
+//! 7. The order is random: the start bucket and the rotation come from `fastrand`.
+//!
+//! How growth is handled: while the map grows and the iterator's snapshot is the new array, an
+//! old bucket not yet evacuated is read instead, keeping only the entries that will land in the
+//! bucket being visited (`check_bucket`). When the snapshot is an old array, cells marked
+//! evacuated are looked up again in the current map (`mapaccessK`), which also picks up updates
+//! and skips deletions. All of this memory must stay alive while the iterator may read it: the
+//! iterator *pins* the map ([`crate::retire`]) from `mapiterinit` until its end or `mapiterdone`.
+
+use std::sync::atomic::Ordering;
+
+use crate::access::mapaccess_k;
+use crate::bucket::{Bucket, is_empty};
+use crate::consts::*;
+use crate::hmap::{Hmap, bucket_mask, bucket_shift};
+use crate::key::AnyKey;
+use crate::maptype::MapType;
+use crate::panic;
+use crate::rand::{fastrand, fastrand64};
+use crate::retire;
+
+/// The iteration state (`gohmap_hiter`), 96 bytes, caller-owned. `key` is null once the
+/// iteration is over; compiled loops test it and read `*key` / `*elem` between steps.
+#[repr(C)]
+#[derive(Debug)]
+pub struct Hiter {
+    /// The current key, or null when the iteration is over. Offset 0.
+    pub key: *mut u8,
+    /// The current elem. Offset 8.
+    pub elem: *mut u8,
+    /// The map's descriptor.
+    pub t: *const MapType,
+    /// The map, while the iterator holds a pin on it; null before, after the end, and for a
+    /// nil or empty map.
+    pub h: *const Hmap,
+    /// The snapshot: `h.buckets` at `mapiterinit`.
+    pub buckets: *mut u8,
+    /// The bucket being walked, or null when the next main bucket must be fetched.
+    pub bptr: *mut u8,
+    /// Reserved (Go's GC-only `overflow` snapshot); zero.
+    pub reserved0: usize,
+    /// Reserved (Go's GC-only `oldoverflow` snapshot); zero.
+    pub reserved1: usize,
+    /// The random main bucket where the iteration began.
+    pub start_bucket: usize,
+    /// The random cell rotation applied to every bucket.
+    pub offset: u8,
+    /// Whether the bucket index has wrapped past the end of the array.
+    pub wrapped: bool,
+    /// `B` at `mapiterinit`.
+    pub b: u8,
+    /// The next cell ordinal (0..=8) to examine in `bptr`.
+    pub i: u8,
+    /// The map's clear generation at `mapiterinit` (Go's padding bytes).
+    pub clear_gen: u32,
+    /// The next main bucket to fetch.
+    pub bucket: usize,
+    /// `NO_CHECK`, or the new bucket on whose behalf an old bucket is being walked.
+    pub check_bucket: usize,
+}
+
+const _: () = assert!(size_of::<Hiter>() == 96, "hiter is 12 words, as in Go");
+const _: () = assert!(
+    std::mem::offset_of!(Hiter, key) == 0 && std::mem::offset_of!(Hiter, elem) == 8,
+    "compiled loops read it.key at offset 0 and it.elem at offset 8"
+);
+const _: () = assert!(
+    std::mem::offset_of!(Hiter, clear_gen) == 76,
+    "Go's padding bytes"
+);
+
+impl Hiter {
+    /// An iterator that has produced everything (what `mapiterinit` starts from).
+    pub const fn done() -> Hiter {
+        Hiter {
+            key: std::ptr::null_mut(),
+            elem: std::ptr::null_mut(),
+            t: std::ptr::null(),
+            h: std::ptr::null(),
+            buckets: std::ptr::null_mut(),
+            bptr: std::ptr::null_mut(),
+            reserved0: 0,
+            reserved1: 0,
+            start_bucket: 0,
+            offset: 0,
+            wrapped: false,
+            b: 0,
+            i: 0,
+            clear_gen: 0,
+            bucket: 0,
+            check_bucket: NO_CHECK,
+        }
+    }
+}
+
+/// Starts iterating `h` and steps to the first entry. `it` need not be initialised. If pinning
+/// the map needs memory that cannot be had, reports out of memory; the iteration is then empty.
+///
+/// # Safety
+/// `t` is validated; `h` is null or a live map of `t`; `it` points at 96 writable bytes,
+/// 8-aligned, that the caller keeps (unmoved) until the iteration ends or `mapiterdone`.
+pub unsafe fn mapiterinit(t: &MapType, h: *const Hmap, it: *mut Hiter) {
+    // SAFETY: caller's promise; write does not read the old contents.
+    unsafe { it.write(Hiter { t, ..Hiter::done() }) };
+    // SAFETY: caller's promise.
+    let Some(hm) = (unsafe { h.as_ref() }) else {
+        return;
+    };
+    if hm.count.get() == 0 {
+        return;
+    }
+    let generation = match retire::pin(hm) {
+        Ok(g) => g,
+        Err(size) => {
+            panic::out_of_memory(size);
+            return;
+        }
+    };
+    let b = hm.b.get();
+    let r = if b > 28 {
+        fastrand64()
+    } else {
+        u64::from(fastrand())
+    };
+    let start = r as usize & bucket_mask(b);
+    // SAFETY: `it` was just initialised.
+    let itr = unsafe { &mut *it };
+    itr.h = h;
+    itr.b = b;
+    itr.buckets = hm.buckets.get();
+    itr.start_bucket = start;
+    itr.bucket = start;
+    itr.offset = ((r >> b) & 7) as u8;
+    itr.clear_gen = generation;
+    if hm.flags() & (ITERATOR | OLD_ITERATOR) != ITERATOR | OLD_ITERATOR {
+        // Concurrent iterations are legal, so this is the one write a reader makes: atomic.
+        hm.flags
+            .fetch_or(ITERATOR | OLD_ITERATOR, Ordering::Relaxed);
+    }
+    // SAFETY: the iterator is initialised and pinned.
+    unsafe { mapiternext(it) };
+}
+
+/// Ends an iteration early (a `break`, `return` or panic out of a `range` loop): releases its
+/// pin so memory retired for it can be freed. Calling it after the end, twice, or on the
+/// iterator of a nil or empty map does nothing.
+///
+/// # Safety
+/// `it` was initialised by `mapiterinit`, and its map has not been freed.
+pub unsafe fn mapiterdone(it: *mut Hiter) {
+    // SAFETY: caller's promise.
+    let itr = unsafe { &mut *it };
+    itr.key = std::ptr::null_mut();
+    itr.elem = std::ptr::null_mut();
+    // SAFETY: a non-null `h` is the live map this iterator pinned.
+    if let Some(h) = unsafe { itr.h.as_ref() } {
+        itr.h = std::ptr::null();
+        // SAFETY: the pin is this iterator's and is released once.
+        unsafe { retire::unpin(&*itr.t, h, itr.clear_gen) };
+    }
+}
+
+/// Steps to the next entry; sets `key` (and `elem`) to null at the end and releases the pin.
+/// After the end it does nothing.
+///
+/// # Safety
+/// `it` was initialised by `mapiterinit` and its map has not been freed.
+pub unsafe fn mapiternext(it: *mut Hiter) {
+    // SAFETY: caller's promise.
+    let itr = unsafe { &mut *it };
+    // SAFETY: a non-null `h` is the live map this iterator pinned.
+    let Some(h) = (unsafe { itr.h.as_ref() }) else {
+        itr.key = std::ptr::null_mut();
+        itr.elem = std::ptr::null_mut();
+        return;
+    };
+    // SAFETY: the descriptor outlives the map.
+    let t = unsafe { &*itr.t };
+    if retire::stale(h, itr.clear_gen) {
+        // A mapclear ended this iteration (promise 6); its pin was forgotten then.
+        itr.h = std::ptr::null();
+        itr.key = std::ptr::null_mut();
+        itr.elem = std::ptr::null_mut();
+        return;
+    }
+    if h.flags() & HASH_WRITING != 0 {
+        panic::concurrent_iter_write();
+    }
+    // SAFETY: the map is pinned, so every bucket the iterator can reach is alive.
+    if !unsafe { step(t, h, itr) } {
+        // SAFETY: the iteration is over; release its pin once.
+        unsafe { mapiterdone(it) };
+    }
+}
+
+/// Advances to the next entry; false at the end.
+///
+/// # Safety
+/// `it` is pinned on the live map `h` of `t`.
+unsafe fn step(t: &MapType, h: &Hmap, it: &mut Hiter) -> bool {
+    let mut bucket = it.bucket;
+    let mut b = Bucket(it.bptr);
+    let mut i = usize::from(it.i);
+    let mut check = it.check_bucket;
+    loop {
+        if b.is_null() {
+            if bucket == it.start_bucket && it.wrapped {
+                return false;
+            }
+            // SAFETY: `bucket` indexes the snapshot; old buckets are in range of the old array.
+            unsafe {
+                (b, check) = fetch(t, h, it, bucket);
+            }
+            bucket += 1;
+            if bucket == bucket_shift(it.b) {
+                bucket = 0;
+                it.wrapped = true;
+            }
+            i = 0;
+        }
+        while i < BUCKET_CNT {
+            let offi = (i + usize::from(it.offset)) & (BUCKET_CNT - 1);
+            i += 1;
+            // SAFETY: b is a live bucket (pinned); cell offi's key is live unless empty.
+            if let Some((k, e)) = unsafe { produce(t, h, it, b, offi, check) } {
+                it.key = k;
+                it.elem = e;
+                it.bucket = bucket;
+                it.bptr = b.0;
+                it.i = i as u8;
+                it.check_bucket = check;
+                return true;
+            }
+        }
+        // SAFETY: b is live.
+        b = unsafe { b.overflow(t) };
+        i = 0;
+    }
+}
+
+/// The chain to walk for snapshot bucket `bucket`, and its filter.
+///
+/// # Safety
+/// As [`step`].
+unsafe fn fetch(t: &MapType, h: &Hmap, it: &Hiter, bucket: usize) -> (Bucket, usize) {
+    if h.growing() && it.b == h.b.get() {
+        // The iterator started during this grow, or the grow is same-size and the snapshot
+        // may be the array now in `oldbuckets`: read the old bucket until it has moved.
+        let oldbucket = bucket & (h.noldbuckets() - 1);
+        // SAFETY: in range of the old array.
+        let oldb = unsafe { Bucket::at(h.oldbuckets.get(), t, oldbucket) };
+        // SAFETY: oldb is live.
+        if unsafe { !oldb.evacuated() } {
+            return (oldb, bucket);
+        }
+    }
+    // SAFETY: in range of the snapshot, which the pin keeps alive even after later grows.
+    (unsafe { Bucket::at(it.buckets, t, bucket) }, NO_CHECK)
+}
+
+/// The key and elem to produce for cell `i` of `b`, if any.
+///
+/// # Safety
+/// As [`step`], `b` being a bucket the iterator reached.
+unsafe fn produce(
+    t: &MapType,
+    h: &Hmap,
+    it: &Hiter,
+    b: Bucket,
+    i: usize,
+    check: usize,
+) -> Option<(*mut u8, *mut u8)> {
+    // SAFETY: b is live.
+    let th = unsafe { b.tophash(i) };
+    if is_empty(th) || th == EVACUATED_EMPTY {
+        return None;
+    }
+    // SAFETY: a cell that is neither empty nor evacuated-empty holds a live key (or, if
+    // evacuated, one the pin keeps alive).
+    let k = unsafe { b.key(t, i) };
+    // SAFETY: as above.
+    let self_equal = t.reflexive_key() || unsafe { t.eq(k, k) };
+    if check != NO_CHECK && !h.same_size_grow() {
+        // An old bucket walked on behalf of new bucket `check`: only its entries that will
+        // land there. A NaN goes where its tophash bit sends it, as evacuation decides.
+        let keep = if self_equal {
+            // SAFETY: a live key.
+            let hash = unsafe { t.hash(k, h.hash0.get() as usize) };
+            hash & bucket_mask(it.b) == check
+        } else {
+            check >> (it.b - 1) == usize::from(th & 1)
+        };
+        if !keep {
+            return None;
+        }
+    }
+    if (th != EVACUATED_X && th != EVACUATED_Y) || !self_equal {
+        // Current data, or a NaN (which can be neither found, updated nor deleted).
+        // SAFETY: cell i holds a live elem.
+        return Some((k, unsafe { b.elem(t, i) }));
+    }
+    // The entry moved since the snapshot: look it up, which also sees updates and deletions.
+    // SAFETY: no write is in progress (checked), and the key is live.
+    unsafe { mapaccess_k(t, h, AnyKey(k)) }
+}

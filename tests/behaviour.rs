@@ -663,15 +663,15 @@ fn caller_header_and_bucket_make_a_map_that_allocates_nothing() {
     setup(17);
     let t = kind(KeyKind::U64, 8, 8);
     let mut hdr = std::mem::MaybeUninit::<Hmap>::uninit();
+    let hp = hdr.as_mut_ptr();
     // Garbage in the caller's header must not matter.
     // SAFETY: 48 writable bytes.
-    unsafe { std::ptr::write_bytes(hdr.as_mut_ptr().cast::<u8>(), 0xab, 48) };
+    unsafe { std::ptr::write_bytes(hp.cast::<u8>(), 0xab, 48) };
     let mut bucket = vec![0xcdu64; t.bucketsize as usize / 8];
     let before = allocs();
     // SAFETY: header and bucket outlive the map.
-    let h =
-        unsafe { raw::makemap_with_bucket(&t, 8, hdr.as_mut_ptr(), bucket.as_mut_ptr().cast()) };
-    assert_eq!(h, hdr.as_mut_ptr());
+    let h = unsafe { raw::makemap_with_bucket(&t, 8, hp, bucket.as_mut_ptr().cast()) };
+    assert_eq!(h, hp);
     // SAFETY: h is live.
     unsafe {
         assert!(

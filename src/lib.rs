@@ -79,6 +79,7 @@
 //! | `make`, `access`, `assign`, `delete`, `grow`, `free` | the routines, one operation each |
 //! | [`iter`] | iteration, with the numbered promises the tests cite; `clone` |
 //! | [`raw`] | the public unsafe entry points over type-erased keys |
+//! | [`ffi`] | the C ABI (`ffi/gohmap.h`): argument checks over `raw`, nothing else |
 //! | [`hash`] | Go's hash functions (AES-NI and portable) |
 //! | [`alloc`], [`panic`], [`rand`] | the host hooks and randomness |
 //! | [`invariants`] | the invariant walk |
@@ -91,6 +92,7 @@ pub mod bucket;
 pub mod consts;
 pub mod fast;
 pub mod fastkey;
+pub mod ffi;
 pub mod hash;
 pub mod hmap;
 pub mod invariants;

@@ -106,10 +106,18 @@ fn handler() -> PanicHandler {
 #[cold]
 #[inline(never)]
 pub fn report(code: Code, msg: &str) {
+    report_bytes(code, msg.as_bytes());
+}
+
+/// [`report`] over raw message bytes. Nothing with a destructor is alive while the handler
+/// runs, so a host may `longjmp` out of it without skipping a drop.
+#[cold]
+#[inline(never)]
+fn report_bytes(code: Code, msg: &[u8]) {
     // A fixed buffer: the message must not need the allocator, which may be what failed.
     let mut buf = [0u8; 256];
     let n = msg.len().min(buf.len() - 1);
-    buf[..n].copy_from_slice(&msg.as_bytes()[..n]);
+    buf[..n].copy_from_slice(&msg[..n]);
     let h = handler();
     // SAFETY: `buf` is NUL-terminated and outlives the call; the handler's contract is the
     // host's to keep.
@@ -141,8 +149,7 @@ pub fn report_fmt(code: Code, args: std::fmt::Arguments<'_>) {
     };
     let _ = std::fmt::write(&mut b, args);
     // Truncation may cut a UTF-8 sequence; the handler receives bytes, so that is harmless.
-    let text = String::from_utf8_lossy(&b.bytes[..b.len]);
-    report(code, &text);
+    report_bytes(code, &b.bytes[..b.len]);
 }
 
 /// Reports a fatal code; never returns (the process aborts if the handler returns).

@@ -19,6 +19,7 @@ unsafe fn read<T: Copy>(p: *const c_void) -> T {
 ///
 /// # Safety
 /// None needed; `unsafe` only to match [`EqualFn`](super::EqualFn).
+#[unsafe(export_name = "gohmap_memequal0")]
 pub unsafe extern "C-unwind" fn memequal0(_a: *const c_void, _b: *const c_void) -> bool {
     true
 }
@@ -27,6 +28,7 @@ pub unsafe extern "C-unwind" fn memequal0(_a: *const c_void, _b: *const c_void) 
 ///
 /// # Safety
 /// `a` and `b` must each point to 1 readable byte.
+#[unsafe(export_name = "gohmap_memequal8")]
 pub unsafe extern "C-unwind" fn memequal8(a: *const c_void, b: *const c_void) -> bool {
     // SAFETY: the caller guarantees both reads.
     unsafe { read::<u8>(a) == read::<u8>(b) }
@@ -36,6 +38,7 @@ pub unsafe extern "C-unwind" fn memequal8(a: *const c_void, b: *const c_void) ->
 ///
 /// # Safety
 /// `a` and `b` must each point to 2 readable bytes (any alignment).
+#[unsafe(export_name = "gohmap_memequal16")]
 pub unsafe extern "C-unwind" fn memequal16(a: *const c_void, b: *const c_void) -> bool {
     // SAFETY: the caller guarantees both reads.
     unsafe { read::<u16>(a) == read::<u16>(b) }
@@ -45,6 +48,7 @@ pub unsafe extern "C-unwind" fn memequal16(a: *const c_void, b: *const c_void) -
 ///
 /// # Safety
 /// `a` and `b` must each point to 4 readable bytes (any alignment).
+#[unsafe(export_name = "gohmap_memequal32")]
 pub unsafe extern "C-unwind" fn memequal32(a: *const c_void, b: *const c_void) -> bool {
     // SAFETY: the caller guarantees both reads.
     unsafe { read::<u32>(a) == read::<u32>(b) }
@@ -54,6 +58,7 @@ pub unsafe extern "C-unwind" fn memequal32(a: *const c_void, b: *const c_void) -
 ///
 /// # Safety
 /// `a` and `b` must each point to 8 readable bytes (any alignment).
+#[unsafe(export_name = "gohmap_memequal64")]
 pub unsafe extern "C-unwind" fn memequal64(a: *const c_void, b: *const c_void) -> bool {
     // SAFETY: the caller guarantees both reads.
     unsafe { read::<u64>(a) == read::<u64>(b) }
@@ -63,6 +68,7 @@ pub unsafe extern "C-unwind" fn memequal64(a: *const c_void, b: *const c_void) -
 ///
 /// # Safety
 /// `a` and `b` must each point to 16 readable bytes (any alignment).
+#[unsafe(export_name = "gohmap_memequal128")]
 pub unsafe extern "C-unwind" fn memequal128(a: *const c_void, b: *const c_void) -> bool {
     // SAFETY: the caller guarantees both reads; [u64; 2] keeps the reads to 8-byte words.
     unsafe { read::<[u64; 2]>(a) == read::<[u64; 2]>(b) }
@@ -74,6 +80,7 @@ pub unsafe extern "C-unwind" fn memequal128(a: *const c_void, b: *const c_void) 
 /// # Safety
 /// `a` and `b` must each point to `size` readable bytes (either may be anything when
 /// `size == 0`).
+#[unsafe(export_name = "gohmap_memequal")]
 pub unsafe extern "C-unwind" fn memequal(a: *const c_void, b: *const c_void, size: usize) -> bool {
     if size == 0 || a == b {
         return true;
@@ -88,6 +95,7 @@ pub unsafe extern "C-unwind" fn memequal(a: *const c_void, b: *const c_void, siz
 /// `a` and `b` must each point to a readable [`GoString`] (any alignment) whose `len` is not
 /// negative and whose `ptr` points to `len` readable bytes; `ptr` is never read when `len` is
 /// 0, so it may be null or dangling.
+#[unsafe(export_name = "gohmap_strequal")]
 pub unsafe extern "C-unwind" fn strequal(a: *const c_void, b: *const c_void) -> bool {
     // SAFETY: the caller guarantees both headers are readable.
     let (a, b) = unsafe { (read::<GoString>(a), read::<GoString>(b)) };

@@ -81,6 +81,7 @@ unsafe fn read<T: Copy>(p: *const c_void) -> T {
 ///
 /// # Safety
 /// `p` must point to 4 readable bytes (any alignment).
+#[unsafe(export_name = "gohmap_f32hash")]
 pub unsafe extern "C-unwind" fn f32hash(p: *const c_void, seed: usize) -> usize {
     // SAFETY: the caller guarantees 4 readable bytes; every bit pattern is an f32.
     f32hash_with(unsafe { read::<f32>(p) }, seed, &process_memhash)
@@ -90,6 +91,7 @@ pub unsafe extern "C-unwind" fn f32hash(p: *const c_void, seed: usize) -> usize 
 ///
 /// # Safety
 /// `p` must point to 8 readable bytes (any alignment).
+#[unsafe(export_name = "gohmap_f64hash")]
 pub unsafe extern "C-unwind" fn f64hash(p: *const c_void, seed: usize) -> usize {
     // SAFETY: the caller guarantees 8 readable bytes; every bit pattern is an f64.
     f64hash_with(unsafe { read::<f64>(p) }, seed, &process_memhash)
@@ -99,6 +101,7 @@ pub unsafe extern "C-unwind" fn f64hash(p: *const c_void, seed: usize) -> usize 
 ///
 /// # Safety
 /// `p` must point to 8 readable bytes (any alignment).
+#[unsafe(export_name = "gohmap_c64hash")]
 pub unsafe extern "C-unwind" fn c64hash(p: *const c_void, seed: usize) -> usize {
     // SAFETY: the caller guarantees 8 readable bytes; every bit pattern is a [f32; 2].
     let [re, im] = unsafe { read::<[f32; 2]>(p) };
@@ -109,6 +112,7 @@ pub unsafe extern "C-unwind" fn c64hash(p: *const c_void, seed: usize) -> usize 
 ///
 /// # Safety
 /// `p` must point to 16 readable bytes (any alignment).
+#[unsafe(export_name = "gohmap_c128hash")]
 pub unsafe extern "C-unwind" fn c128hash(p: *const c_void, seed: usize) -> usize {
     // SAFETY: the caller guarantees 16 readable bytes; every bit pattern is a [f64; 2].
     let [re, im] = unsafe { read::<[f64; 2]>(p) };
@@ -119,6 +123,7 @@ pub unsafe extern "C-unwind" fn c128hash(p: *const c_void, seed: usize) -> usize
 ///
 /// # Safety
 /// `a` and `b` must each point to 4 readable bytes (any alignment).
+#[unsafe(export_name = "gohmap_f32equal")]
 pub unsafe extern "C-unwind" fn f32equal(a: *const c_void, b: *const c_void) -> bool {
     // SAFETY: the caller guarantees both reads; every bit pattern is an f32.
     unsafe { read::<f32>(a) == read::<f32>(b) }
@@ -128,6 +133,7 @@ pub unsafe extern "C-unwind" fn f32equal(a: *const c_void, b: *const c_void) -> 
 ///
 /// # Safety
 /// `a` and `b` must each point to 8 readable bytes (any alignment).
+#[unsafe(export_name = "gohmap_f64equal")]
 pub unsafe extern "C-unwind" fn f64equal(a: *const c_void, b: *const c_void) -> bool {
     // SAFETY: the caller guarantees both reads; every bit pattern is an f64.
     unsafe { read::<f64>(a) == read::<f64>(b) }
@@ -137,6 +143,7 @@ pub unsafe extern "C-unwind" fn f64equal(a: *const c_void, b: *const c_void) -> 
 ///
 /// # Safety
 /// `a` and `b` must each point to 8 readable bytes (any alignment).
+#[unsafe(export_name = "gohmap_c64equal")]
 pub unsafe extern "C-unwind" fn c64equal(a: *const c_void, b: *const c_void) -> bool {
     // SAFETY: the caller guarantees both reads; every bit pattern is a [f32; 2].
     unsafe { read::<[f32; 2]>(a) == read::<[f32; 2]>(b) }
@@ -146,6 +153,7 @@ pub unsafe extern "C-unwind" fn c64equal(a: *const c_void, b: *const c_void) -> 
 ///
 /// # Safety
 /// `a` and `b` must each point to 16 readable bytes (any alignment).
+#[unsafe(export_name = "gohmap_c128equal")]
 pub unsafe extern "C-unwind" fn c128equal(a: *const c_void, b: *const c_void) -> bool {
     // SAFETY: the caller guarantees both reads; every bit pattern is a [f64; 2].
     unsafe { read::<[f64; 2]>(a) == read::<[f64; 2]>(b) }

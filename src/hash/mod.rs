@@ -107,6 +107,7 @@ pub unsafe fn hash_bytes(p: *const u8, len: usize, seed: usize) -> usize {
 ///
 /// # Safety
 /// As for [`hash_bytes`].
+#[unsafe(export_name = "gohmap_memhash")]
 pub unsafe extern "C-unwind" fn memhash(p: *const c_void, seed: usize, size: usize) -> usize {
     // SAFETY: forwarded from the caller.
     unsafe { hash_bytes(p.cast(), size, seed) }
@@ -117,6 +118,7 @@ pub unsafe extern "C-unwind" fn memhash(p: *const c_void, seed: usize, size: usi
 ///
 /// # Safety
 /// None needed; `unsafe` only to match [`HashFn`].
+#[unsafe(export_name = "gohmap_memhash0")]
 pub unsafe extern "C-unwind" fn memhash0(_p: *const c_void, seed: usize) -> usize {
     seed
 }
@@ -125,6 +127,7 @@ pub unsafe extern "C-unwind" fn memhash0(_p: *const c_void, seed: usize) -> usiz
 ///
 /// # Safety
 /// `p` must point to 1 readable byte.
+#[unsafe(export_name = "gohmap_memhash8")]
 pub unsafe extern "C-unwind" fn memhash8(p: *const c_void, seed: usize) -> usize {
     // SAFETY: the caller guarantees the byte.
     unsafe { hash_bytes(p.cast(), 1, seed) }
@@ -134,6 +137,7 @@ pub unsafe extern "C-unwind" fn memhash8(p: *const c_void, seed: usize) -> usize
 ///
 /// # Safety
 /// `p` must point to 2 readable bytes (any alignment).
+#[unsafe(export_name = "gohmap_memhash16")]
 pub unsafe extern "C-unwind" fn memhash16(p: *const c_void, seed: usize) -> usize {
     // SAFETY: the caller guarantees the bytes.
     unsafe { hash_bytes(p.cast(), 2, seed) }
@@ -143,6 +147,7 @@ pub unsafe extern "C-unwind" fn memhash16(p: *const c_void, seed: usize) -> usiz
 ///
 /// # Safety
 /// `p` must point to 4 readable bytes (any alignment).
+#[unsafe(export_name = "gohmap_memhash32")]
 pub unsafe extern "C-unwind" fn memhash32(p: *const c_void, seed: usize) -> usize {
     // SAFETY: the caller guarantees the bytes; read_unaligned needs no alignment.
     hash_u32(unsafe { p.cast::<u32>().read_unaligned() }, seed)
@@ -152,6 +157,7 @@ pub unsafe extern "C-unwind" fn memhash32(p: *const c_void, seed: usize) -> usiz
 ///
 /// # Safety
 /// `p` must point to 8 readable bytes (any alignment).
+#[unsafe(export_name = "gohmap_memhash64")]
 pub unsafe extern "C-unwind" fn memhash64(p: *const c_void, seed: usize) -> usize {
     // SAFETY: the caller guarantees the bytes; read_unaligned needs no alignment.
     hash_u64(unsafe { p.cast::<u64>().read_unaligned() }, seed)
@@ -161,6 +167,7 @@ pub unsafe extern "C-unwind" fn memhash64(p: *const c_void, seed: usize) -> usiz
 ///
 /// # Safety
 /// `p` must point to 16 readable bytes (any alignment).
+#[unsafe(export_name = "gohmap_memhash128")]
 pub unsafe extern "C-unwind" fn memhash128(p: *const c_void, seed: usize) -> usize {
     // SAFETY: the caller guarantees the bytes.
     unsafe { hash_bytes(p.cast(), 16, seed) }
@@ -171,6 +178,7 @@ pub unsafe extern "C-unwind" fn memhash128(p: *const c_void, seed: usize) -> usi
 /// # Safety
 /// `p` must point to a readable [`GoString`] (any alignment) whose `len` is not negative and
 /// whose `ptr` points to `len` readable bytes (`ptr` is not read when `len` is 0).
+#[unsafe(export_name = "gohmap_strhash")]
 pub unsafe extern "C-unwind" fn strhash(p: *const c_void, seed: usize) -> usize {
     // SAFETY: the caller guarantees the header is readable; read_unaligned needs no alignment.
     let s = unsafe { p.cast::<GoString>().read_unaligned() };

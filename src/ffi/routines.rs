@@ -1,0 +1,390 @@
+//! The exported map routines: argument checks, then the raw routine. One line of logic each.
+
+use std::ffi::c_void;
+
+use super::{descriptor, guard, key_ptr};
+use crate::alloc::zero_val;
+use crate::hash::GoString;
+use crate::hmap::Hmap;
+use crate::iter::Hiter;
+use crate::maptype::MapType;
+use crate::{fast, raw};
+
+/// Writes `v` through `ok` unless it is null.
+fn set_ok(ok: *mut bool, v: bool) {
+    // SAFETY: a non-null `ok` points at a writable bool (the header's contract).
+    if let Some(ok) = unsafe { ok.as_mut() } {
+        *ok = v;
+    }
+}
+
+/// `gohmap_makemap`. See the header.
+///
+/// # Safety
+/// As `raw::makemap`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gohmap_makemap(t: *const MapType, hint: isize, h: *mut Hmap) -> *mut Hmap {
+    guard("gohmap_makemap", || {
+        match descriptor(t, "gohmap_makemap", true) {
+            // SAFETY: caller's promise.
+            Some(t) => unsafe { raw::makemap(t, hint, h) },
+            None => std::ptr::null_mut(),
+        }
+    })
+}
+
+/// `gohmap_makemap_bucket`. See the header.
+///
+/// # Safety
+/// As `raw::makemap_with_bucket`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gohmap_makemap_bucket(
+    t: *const MapType,
+    hint: isize,
+    h: *mut Hmap,
+    bucket: *mut c_void,
+) -> *mut Hmap {
+    guard("gohmap_makemap_bucket", || {
+        match descriptor(t, "gohmap_makemap_bucket", true) {
+            // SAFETY: caller's promise.
+            Some(t) => unsafe { raw::makemap_with_bucket(t, hint, h, bucket.cast()) },
+            None => std::ptr::null_mut(),
+        }
+    })
+}
+
+/// `gohmap_makemap_small`. See the header.
+#[unsafe(no_mangle)]
+pub extern "C" fn gohmap_makemap_small() -> *mut Hmap {
+    guard("gohmap_makemap_small", raw::makemap_small)
+}
+
+/// `gohmap_maplen`. See the header.
+///
+/// # Safety
+/// `h` is null or a live map.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gohmap_maplen(h: *const Hmap) -> isize {
+    // SAFETY: caller's promise.
+    unsafe { raw::maplen(h) }
+}
+
+/// `gohmap_mapclone`. See the header.
+///
+/// # Safety
+/// As `raw::mapclone`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gohmap_mapclone(t: *const MapType, h: *const Hmap) -> *mut Hmap {
+    guard("gohmap_mapclone", || {
+        match descriptor(t, "gohmap_mapclone", true) {
+            // SAFETY: caller's promise.
+            Some(t) => unsafe { raw::mapclone(t, h) },
+            None => std::ptr::null_mut(),
+        }
+    })
+}
+
+/// `gohmap_mapclear`. See the header.
+///
+/// # Safety
+/// As `raw::mapclear`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gohmap_mapclear(t: *const MapType, h: *mut Hmap) {
+    guard("gohmap_mapclear", || {
+        if let Some(t) = descriptor(t, "gohmap_mapclear", false) {
+            // SAFETY: caller's promise.
+            unsafe { raw::mapclear(t, h) }
+        }
+    })
+}
+
+/// `gohmap_mapfree`. See the header.
+///
+/// # Safety
+/// As `raw::mapfree`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gohmap_mapfree(t: *const MapType, h: *mut Hmap) {
+    guard("gohmap_mapfree", || {
+        if let Some(t) = descriptor(t, "gohmap_mapfree", false) {
+            // SAFETY: caller's promise.
+            unsafe { raw::mapfree(t, h) }
+        }
+    })
+}
+
+/// `gohmap_mapaccess1`. See the header.
+///
+/// # Safety
+/// As `raw::mapaccess1`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gohmap_mapaccess1(
+    t: *const MapType,
+    h: *mut Hmap,
+    key: *const c_void,
+) -> *mut c_void {
+    // SAFETY: caller's promise.
+    unsafe { gohmap_mapaccess2(t, h, key, std::ptr::null_mut()) }
+}
+
+/// `gohmap_mapaccess2`. See the header.
+///
+/// # Safety
+/// As `raw::mapaccess2`; `ok` is null or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gohmap_mapaccess2(
+    t: *const MapType,
+    h: *mut Hmap,
+    key: *const c_void,
+    ok: *mut bool,
+) -> *mut c_void {
+    guard("gohmap_mapaccess2", || {
+        let found = descriptor(t, "gohmap_mapaccess", false)
+            .and_then(|t| Some((t, key_ptr(t, key, "gohmap_mapaccess")?)))
+            // SAFETY: caller's promise.
+            .map(|(t, k)| unsafe { raw::mapaccess2(t, h, k) });
+        let (p, found) = found.unwrap_or((zero_val(), false));
+        set_ok(ok, found);
+        p.cast()
+    })
+}
+
+/// `gohmap_mapaccess1_fat`. See the header.
+///
+/// # Safety
+/// As `raw::mapaccess1_fat`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gohmap_mapaccess1_fat(
+    t: *const MapType,
+    h: *mut Hmap,
+    key: *const c_void,
+    zero: *const c_void,
+) -> *mut c_void {
+    // SAFETY: caller's promise.
+    unsafe { gohmap_mapaccess2_fat(t, h, key, zero, std::ptr::null_mut()) }
+}
+
+/// `gohmap_mapaccess2_fat`. See the header.
+///
+/// # Safety
+/// As `raw::mapaccess2_fat`; `ok` is null or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gohmap_mapaccess2_fat(
+    t: *const MapType,
+    h: *mut Hmap,
+    key: *const c_void,
+    zero: *const c_void,
+    ok: *mut bool,
+) -> *mut c_void {
+    guard("gohmap_mapaccess2_fat", || {
+        let found = descriptor(t, "gohmap_mapaccess_fat", false)
+            .and_then(|t| Some((t, key_ptr(t, key, "gohmap_mapaccess_fat")?)))
+            // SAFETY: caller's promise.
+            .map(|(t, k)| unsafe { raw::mapaccess2_fat(t, h, k, zero.cast_mut().cast()) });
+        let (p, found) = found.unwrap_or((zero.cast_mut().cast(), false));
+        set_ok(ok, found);
+        p.cast()
+    })
+}
+
+/// `gohmap_mapassign`. See the header.
+///
+/// # Safety
+/// As `raw::mapassign`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gohmap_mapassign(
+    t: *const MapType,
+    h: *mut Hmap,
+    key: *const c_void,
+) -> *mut c_void {
+    guard("gohmap_mapassign", || {
+        descriptor(t, "gohmap_mapassign", false)
+            .and_then(|t| Some((t, key_ptr(t, key, "gohmap_mapassign")?)))
+            // SAFETY: caller's promise.
+            .map_or(std::ptr::null_mut(), |(t, k)| unsafe {
+                raw::mapassign(t, h, k)
+            })
+            .cast()
+    })
+}
+
+/// `gohmap_mapdelete`. See the header.
+///
+/// # Safety
+/// As `raw::mapdelete`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gohmap_mapdelete(t: *const MapType, h: *mut Hmap, key: *const c_void) {
+    guard("gohmap_mapdelete", || {
+        if let Some(t) = descriptor(t, "gohmap_mapdelete", false)
+            && let Some(k) = key_ptr(t, key, "gohmap_mapdelete")
+        {
+            // SAFETY: caller's promise.
+            unsafe { raw::mapdelete(t, h, k) }
+        }
+    })
+}
+
+/// Exports one fast family: access1, access2, assign, delete, over key type `$ty`.
+macro_rules! export_fast {
+    ($ty:ty, $a1:ident => $ra1:ident, $a2:ident => $ra2:ident, $as:ident => $ras:ident,
+     $de:ident => $rde:ident) => {
+        /// A fast lookup. See the header.
+        ///
+        /// # Safety
+        /// As the raw routine of the same name.
+        #[unsafe(no_mangle)]
+        pub unsafe extern "C" fn $a1(t: *const MapType, h: *mut Hmap, key: $ty) -> *mut c_void {
+            // SAFETY: caller's promise.
+            unsafe { $a2(t, h, key, std::ptr::null_mut()) }
+        }
+
+        /// A fast comma-ok lookup. See the header.
+        ///
+        /// # Safety
+        /// As the raw routine of the same name; `ok` is null or writable.
+        #[unsafe(no_mangle)]
+        pub unsafe extern "C" fn $a2(
+            t: *const MapType,
+            h: *mut Hmap,
+            key: $ty,
+            ok: *mut bool,
+        ) -> *mut c_void {
+            guard(stringify!($a2), || {
+                let r = descriptor(t, stringify!($a2), false)
+                    // SAFETY: caller's promise.
+                    .map(|t| unsafe { fast::$ra2(t, h, key) });
+                let (p, found) = r.unwrap_or((zero_val(), false));
+                set_ok(ok, found);
+                p.cast()
+            })
+        }
+
+        /// A fast assign. See the header.
+        ///
+        /// # Safety
+        /// As the raw routine of the same name.
+        #[unsafe(no_mangle)]
+        pub unsafe extern "C" fn $as(t: *const MapType, h: *mut Hmap, key: $ty) -> *mut c_void {
+            guard(stringify!($as), || {
+                descriptor(t, stringify!($as), false)
+                    // SAFETY: caller's promise.
+                    .map_or(std::ptr::null_mut(), |t| unsafe { fast::$ras(t, h, key) })
+                    .cast()
+            })
+        }
+
+        /// A fast delete. See the header.
+        ///
+        /// # Safety
+        /// As the raw routine of the same name.
+        #[unsafe(no_mangle)]
+        pub unsafe extern "C" fn $de(t: *const MapType, h: *mut Hmap, key: $ty) {
+            guard(stringify!($de), || {
+                if let Some(t) = descriptor(t, stringify!($de), false) {
+                    // SAFETY: caller's promise.
+                    unsafe { fast::$rde(t, h, key) }
+                }
+            })
+        }
+    };
+}
+
+export_fast!(u32,
+    gohmap_mapaccess1_fast32 => mapaccess1_fast32, gohmap_mapaccess2_fast32 => mapaccess2_fast32,
+    gohmap_mapassign_fast32 => mapassign_fast32, gohmap_mapdelete_fast32 => mapdelete_fast32);
+export_fast!(u64,
+    gohmap_mapaccess1_fast64 => mapaccess1_fast64, gohmap_mapaccess2_fast64 => mapaccess2_fast64,
+    gohmap_mapassign_fast64 => mapassign_fast64, gohmap_mapdelete_fast64 => mapdelete_fast64);
+export_fast!(GoString,
+    gohmap_mapaccess1_faststr => mapaccess1_faststr, gohmap_mapaccess2_faststr => mapaccess2_faststr,
+    gohmap_mapassign_faststr => mapassign_faststr, gohmap_mapdelete_faststr => mapdelete_faststr);
+
+/// `gohmap_mapassign_fast32ptr`. See the header.
+///
+/// # Safety
+/// As `fast::mapassign_fast32ptr`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gohmap_mapassign_fast32ptr(
+    t: *const MapType,
+    h: *mut Hmap,
+    key: *mut c_void,
+) -> *mut c_void {
+    guard("gohmap_mapassign_fast32ptr", || {
+        descriptor(t, "gohmap_mapassign_fast32ptr", false)
+            // SAFETY: caller's promise.
+            .map_or(std::ptr::null_mut(), |t| unsafe {
+                fast::mapassign_fast32ptr(t, h, key.cast())
+            })
+            .cast()
+    })
+}
+
+/// `gohmap_mapassign_fast64ptr`. See the header.
+///
+/// # Safety
+/// As `fast::mapassign_fast64ptr`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gohmap_mapassign_fast64ptr(
+    t: *const MapType,
+    h: *mut Hmap,
+    key: *mut c_void,
+) -> *mut c_void {
+    guard("gohmap_mapassign_fast64ptr", || {
+        descriptor(t, "gohmap_mapassign_fast64ptr", false)
+            // SAFETY: caller's promise.
+            .map_or(std::ptr::null_mut(), |t| unsafe {
+                fast::mapassign_fast64ptr(t, h, key.cast())
+            })
+            .cast()
+    })
+}
+
+/// `gohmap_mapiterinit`. See the header.
+///
+/// # Safety
+/// As `raw::mapiterinit`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gohmap_mapiterinit(t: *const MapType, h: *mut Hmap, it: *mut Hiter) {
+    guard("gohmap_mapiterinit", || {
+        if it.is_null() {
+            crate::panic::report(
+                crate::panic::Code::BadArgument,
+                "gohmap_mapiterinit: null iterator",
+            );
+            return;
+        }
+        match descriptor(t, "gohmap_mapiterinit", false) {
+            // SAFETY: caller's promise.
+            Some(t) => unsafe { raw::mapiterinit(t, h, it) },
+            // SAFETY: `it` is writable: leave it a finished iterator.
+            None => unsafe { it.write(Hiter::done()) },
+        }
+    })
+}
+
+/// `gohmap_mapiternext`. See the header.
+///
+/// # Safety
+/// As `raw::mapiternext`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gohmap_mapiternext(it: *mut Hiter) {
+    guard("gohmap_mapiternext", || {
+        if !it.is_null() {
+            // SAFETY: caller's promise.
+            unsafe { raw::mapiternext(it) }
+        }
+    })
+}
+
+/// `gohmap_mapiterdone`. See the header.
+///
+/// # Safety
+/// As `raw::mapiterdone`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gohmap_mapiterdone(it: *mut Hiter) {
+    guard("gohmap_mapiterdone", || {
+        if !it.is_null() {
+            // SAFETY: caller's promise.
+            unsafe { raw::mapiterdone(it) }
+        }
+    })
+}

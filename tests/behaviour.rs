@@ -140,11 +140,16 @@ fn fast_family_follows_key_kind_and_elem_size() {
         TYPE_REFLEXIVE_KEY,
     )
     .unwrap();
-    assert_eq!(
-        t.fast_family(),
-        F::Fast32,
-        "a [4]byte key with memhash32 is fast32 however built"
-    );
+    // Recognised by function address: unique for a function compiled once (always, natively),
+    // but Miri deliberately varies addresses; there the check can only miss (refuse the fast
+    // routines), never admit a wrong descriptor.
+    if !MIRI {
+        assert_eq!(
+            t.fast_family(),
+            F::Fast32,
+            "a [4]byte key with memhash32 is fast32 however built"
+        );
+    }
 }
 
 // ---- nil map (§4.1, test/nil.go) ----

@@ -84,6 +84,12 @@
 //! | [`alloc`], [`panic`], [`rand`] | the host hooks and randomness |
 //! | [`invariants`] | the invariant walk |
 
+//!
+//! ## Build
+//! There is no `build.rs`: nothing has to happen at build time. The C header `ffi/gohmap.h` is
+//! written by hand as the contract, and tests hold its layout constants equal to these structs
+//! (`tests/header.rs`) and its declarations equal to the exported symbols (`tests/c_abi.rs`).
+
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 pub mod alloc;

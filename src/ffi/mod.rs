@@ -14,6 +14,8 @@
 
 mod routines;
 
+pub use routines::*;
+
 use std::cell::Cell;
 use std::ffi::{c_char, c_int, c_void};
 use std::panic::AssertUnwindSafe;

@@ -265,7 +265,13 @@ unsafe fn fetch(t: &MapType, h: &Hmap, it: &Hiter, bucket: usize) -> (Bucket, us
         let oldb = unsafe { Bucket::at(h.oldbuckets.get(), t, oldbucket) };
         // SAFETY: oldb is live.
         if unsafe { !oldb.evacuated() } {
-            return (oldb, bucket);
+            // Whether to filter is decided now, once, for the whole chain: a doubling grow's
+            // filter stays valid (it is relative to it.b and the NaN tophash bit) even if that
+            // grow ends and a same-size one starts while the iterator stands in this chain.
+            // Go decides at every cell from the current grow kind, and can then drop NaNs or
+            // produce entries twice; we do not.
+            let check = if h.same_size_grow() { NO_CHECK } else { bucket };
+            return (oldb, check);
         }
     }
     // SAFETY: in range of the snapshot, which the pin keeps alive even after later grows.
@@ -294,7 +300,7 @@ unsafe fn produce(
     let k = unsafe { b.key(t, i) };
     // SAFETY: as above.
     let self_equal = t.reflexive_key() || unsafe { t.eq(k, k) };
-    if check != NO_CHECK && !h.same_size_grow() {
+    if check != NO_CHECK {
         // An old bucket walked on behalf of new bucket `check`: only its entries that will
         // land there. A NaN goes where its tophash bit sends it, as evacuation decides.
         let keep = if self_equal {

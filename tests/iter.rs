@@ -741,3 +741,59 @@ fn clone_out_of_memory_leaves_the_source_and_leaks_nothing() {
         "every allocation of the clone was made to fail once ({n})"
     );
 }
+
+/// Review finding: an iterator standing in an old chain of a same-size grow, when that grow
+/// completes, must still produce the NaN entries later in the chain (Go 1.19 drops them: it
+/// re-decides whether to filter at every cell from the current grow kind).
+#[test]
+fn nan_entries_survive_a_same_size_grow_completing_mid_chain() {
+    setup(25);
+    let mut completed_mid_iteration = 0;
+    for attempt in 0..scaled(60, 4) as u64 {
+        let m = M::new(kind(KeyKind::F64, 8, 8), 0);
+        let nans = 60u64;
+        for v in 0..nans {
+            m.set(&f64::NAN, 1000 + v);
+        }
+        let mut next = 0u64;
+        for _ in 0..100 {
+            m.set(&(next as f64), next);
+            next += 1;
+        }
+        // Churn until a same-size grow is in progress.
+        let mut guard = 0;
+        while !(m.hdr().growing() && m.hdr().same_size_grow()) {
+            m.set(&(next as f64), next);
+            m.del(&((next - 100) as f64));
+            next += 1;
+            guard += 1;
+            assert!(guard < 1_000_000, "no same-size grow");
+        }
+        let mut it = Iter::new(&m);
+        let mut seen = HashSet::new();
+        let complete_at = attempt % 40;
+        let mut step = 0;
+        while let Some((k, v)) = it.cur::<f64, u64>() {
+            if k.is_nan() {
+                assert!(seen.insert(v), "NaN value {v} produced twice");
+            }
+            if step == complete_at && m.hdr().growing() {
+                // Finish the grow while the iterator stands wherever it is.
+                while m.hdr().growing() {
+                    m.del(&((next - 100) as f64));
+                    m.set(&(next as f64), next);
+                    next += 1;
+                }
+                completed_mid_iteration += 1;
+            }
+            step += 1;
+            it.next();
+        }
+        assert_eq!(
+            seen.len() as u64,
+            nans,
+            "attempt {attempt}: NaN entries lost"
+        );
+    }
+    assert!(completed_mid_iteration > 0);
+}

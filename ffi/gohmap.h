@@ -258,13 +258,14 @@ typedef struct gohmap_hiter {
     gohmap_hmap *h;                 /* non-NULL while the iterator pins the map          */
     void *buckets;
     void *bptr;
-    uintptr_t reserved0, reserved1;
+    uint64_t clear_gen;             /* the map's clear generation at mapiterinit          */
+    uintptr_t reserved1;
     uintptr_t start_bucket;
     uint8_t offset;
     uint8_t wrapped;
     uint8_t B;
     uint8_t i;
-    uint32_t clear_gen;
+    uint32_t reserved2;
     uintptr_t bucket;
     uintptr_t check_bucket;
 } gohmap_hiter;
@@ -409,7 +410,7 @@ GOHMAP_STATIC_ASSERT(offsetof(gohmap_hmap, extra) == GOHMAP_HMAP_EXTRA_OFFSET, "
 GOHMAP_STATIC_ASSERT(sizeof(gohmap_hiter) == GOHMAP_HITER_SIZE, "hiter is 12 words");
 GOHMAP_STATIC_ASSERT(offsetof(gohmap_hiter, key) == GOHMAP_HITER_KEY_OFFSET, "it.key at 0");
 GOHMAP_STATIC_ASSERT(offsetof(gohmap_hiter, elem) == GOHMAP_HITER_ELEM_OFFSET, "it.elem at 8");
-GOHMAP_STATIC_ASSERT(offsetof(gohmap_hiter, clear_gen) == 76, "Go's padding bytes");
+GOHMAP_STATIC_ASSERT(offsetof(gohmap_hiter, clear_gen) == 48, "Go's GC-only overflow word");
 GOHMAP_STATIC_ASSERT(sizeof(gohmap_maptype) == GOHMAP_MAPTYPE_SIZE, "maptype size");
 GOHMAP_STATIC_ASSERT(offsetof(gohmap_maptype, ctx) == GOHMAP_MAPTYPE_CTX_OFFSET, "ctx");
 GOHMAP_STATIC_ASSERT(offsetof(gohmap_maptype, key_size) == GOHMAP_MAPTYPE_KEY_SIZE_OFFSET, "ks");

@@ -8,6 +8,7 @@
 //! issue 19359); grow work; scan; start a grow if needed and retry; allocate the out-of-line key
 //! and elem, then an overflow bucket if the chain is full; only then write the new cell.
 
+use crate::access::find;
 use crate::array;
 use crate::bucket::{Bucket, group, top_hash};
 use crate::consts::*;
@@ -67,9 +68,25 @@ unsafe fn assign_locked<K: MapKey>(
     let top = top_hash(hash);
     loop {
         let bucket = hash & bucket_mask(h.b.get());
-        if h.growing() {
+        let moved = if h.growing() {
             // SAFETY: growing, writing flag held.
-            unsafe { grow_work::<K>(t, h, bucket)? };
+            unsafe { grow_work::<K>(t, h, bucket) }
+        } else {
+            Ok(())
+        };
+        if let Err(size) = moved {
+            // No memory to evacuate the key's old bucket first. Updating an existing key needs
+            // none: it is still in that old chain, so update it there; only a new key (which
+            // must go to the new table) reports out of memory.
+            // SAFETY: the map is non-empty or growing, so buckets are live.
+            return match unsafe { find(t, h, key, hash) } {
+                // SAFETY: a found cell is full.
+                Some((b, i)) => unsafe {
+                    key.update(t, b, i);
+                    Ok(b.elem(t, i))
+                },
+                None => Err(size),
+            };
         }
         // SAFETY: bucket is a main bucket of the current array.
         let mut b = unsafe { Bucket::at(h.buckets.get(), t, bucket) };

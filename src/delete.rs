@@ -7,7 +7,7 @@
 
 use crate::bucket::{Bucket, group, top_hash};
 use crate::consts::*;
-use crate::grow::grow_work;
+use crate::grow::{grow_work, read_bucket};
 use crate::hmap::{Hmap, bucket_mask};
 use crate::key::MapKey;
 use crate::maptype::MapType;
@@ -15,8 +15,8 @@ use crate::panic;
 use crate::rand::fastrand;
 use crate::retire::{self, Obj};
 
-/// `mapdelete`. Deleting from a nil map or a missing key does nothing. If the map is growing
-/// and memory for the needed evacuation runs out, reports out of memory and deletes nothing.
+/// `mapdelete`. Deleting from a nil map or a missing key does nothing. Never allocates in a way
+/// that can fail it: without memory to evacuate first, it deletes in the old table.
 ///
 /// # Safety
 /// `t` is validated and `K` fits it; `h` is null or a live map of `t`.
@@ -40,32 +40,28 @@ pub unsafe fn mapdelete<K: MapKey>(t: &MapType, h: *mut Hmap, key: K) {
     let hash = unsafe { key.hash(t, h.hash0.get() as usize) };
     h.toggle_writing();
     // SAFETY: writing flag held.
-    let r = unsafe { delete_locked(t, h, key, hash) };
+    unsafe { delete_locked(t, h, key, hash) };
     if h.flags() & HASH_WRITING == 0 {
         panic::concurrent_writes();
     }
     h.set_flags(h.flags() & !HASH_WRITING);
-    if let Err(size) = r {
-        panic::out_of_memory(size);
-    }
 }
 
 /// # Safety
 /// As [`mapdelete`], with the writing flag held and the map non-empty.
 #[inline(always)]
-unsafe fn delete_locked<K: MapKey>(
-    t: &MapType,
-    h: &Hmap,
-    key: K,
-    hash: usize,
-) -> Result<(), usize> {
+unsafe fn delete_locked<K: MapKey>(t: &MapType, h: &Hmap, key: K, hash: usize) {
     let bucket = hash & bucket_mask(h.b.get());
-    if h.growing() {
-        // SAFETY: growing, writing flag held.
-        unsafe { grow_work::<K>(t, h, bucket)? };
-    }
     // SAFETY: a main bucket of the current array.
-    let head = unsafe { Bucket::at(h.buckets.get(), t, bucket) };
+    let mut head = unsafe { Bucket::at(h.buckets.get(), t, bucket) };
+    // SAFETY: growing, writing flag held.
+    if h.growing() && unsafe { grow_work::<K>(t, h, bucket) }.is_err() {
+        // No memory to evacuate the old bucket first. Deleting needs none: the entry, if any,
+        // is still in the old chain (its new bucket is untouched, I3), so delete it there and
+        // report nothing ("report unless the routine can complete without that memory").
+        // SAFETY: buckets are live; the needed old bucket is unevacuated, so this is it.
+        head = unsafe { read_bucket(t, h, hash) };
+    }
     let top = top_hash(hash);
     let mut b = head;
     loop {
@@ -78,17 +74,17 @@ unsafe fn delete_locked<K: MapKey>(
             if unsafe { key.matches(t, b, i) } {
                 // SAFETY: found cell of the current table, writing flag held.
                 unsafe { remove(t, h, head, b, i) };
-                return Ok(());
+                return;
             }
             m = group::rest(m);
         }
         if group::match_empty_rest(g) != 0 {
-            return Ok(());
+            return;
         }
         // SAFETY: b is live.
         b = unsafe { b.overflow(t) };
         if b.is_null() {
-            return Ok(());
+            return;
         }
     }
 }

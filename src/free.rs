@@ -163,7 +163,13 @@ pub unsafe fn mapfree(t: &MapType, hp: *mut Hmap) {
         }
         let caller_header = h.flags() & CALLER_HEADER != 0;
         std::ptr::write_bytes(hp.cast::<u8>(), 0, size_of::<Hmap>());
-        if !caller_header {
+        if caller_header {
+            // The caller's header is left a valid empty map that is still theirs, so a second
+            // mapfree (or reuse) never frees caller memory.
+            (*hp)
+                .flags
+                .store(CALLER_HEADER, std::sync::atomic::Ordering::Relaxed);
+        } else {
             alloc::free(hp.cast(), size_of::<Hmap>(), 8);
         }
     }

@@ -194,8 +194,11 @@ pub unsafe fn grow_work<K: MapKey>(t: &MapType, h: &Hmap, bucket: usize) -> Resu
 }
 
 /// Overflow buckets needed to evacuate the chain at `b`: each destination starts empty (I3), so
-/// a destination receiving `n` entries needs `(n - 1) / 8` overflow buckets. NaN-like keys evacuated
-/// without an iterator go X or Y by a fresh random hash, so they are counted on both sides.
+/// a destination receiving `n` entries needs `(n - 1) / 8` overflow buckets. The count is exact
+/// only because nothing it depends on (`hash0`, the `ITERATOR` bit, the keys) changes between
+/// this count and `move_chain`: both run inside one write, with the writing flag held.
+/// NaN-like keys evacuated without an iterator go X or Y by a fresh random hash, so they are
+/// counted on both sides.
 ///
 /// # Safety
 /// `b` is an unevacuated old head bucket.

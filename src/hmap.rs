@@ -17,7 +17,7 @@
 //!   re-enters the map (a host bug we must *detect*) would otherwise be undefined behaviour.
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicPtr, AtomicU8, AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 
 use crate::consts::*;
 
@@ -57,7 +57,8 @@ pub struct MapExtra {
     /// Head of the list of memory retired while pins were held (a tagged header address).
     pub retired: AtomicPtr<u8>,
     /// Bumped by `mapclear`; an iterator from an older generation ends at its next step.
-    pub clear_gen: AtomicU32,
+    /// 64 bits: a 32-bit count could wrap back to a stale iterator's value.
+    pub clear_gen: AtomicU64,
 }
 
 impl Hmap {

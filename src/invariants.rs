@@ -93,6 +93,29 @@ pub unsafe fn check_invariants(t: &MapType, h: *const Hmap) -> Result<(), Violat
     if h.b.get() == 0 && h.growing() {
         return fail("I8", "B = 0 while growing", 0, false);
     }
+    // The arrays' recorded sizes must agree with B and the grow kind before anything indexes
+    // them (a wrong sameSizeGrow bit would otherwise send this walk past an array's end).
+    let caller = |b: u8| b == 0 && h.flags() & CALLER_BUCKET != 0;
+    // SAFETY: arrays we allocated record their B in their header.
+    if !caller(h.b.get()) && unsafe { array::array_b(h.buckets.get()) } != h.b.get() {
+        return fail("I7", "the bucket array's size does not match B", 0, false);
+    }
+    if h.growing() {
+        let old_b = if h.same_size_grow() {
+            h.b.get()
+        } else {
+            h.b.get() - 1
+        };
+        // SAFETY: as above.
+        if !caller(old_b) && unsafe { array::array_b(h.oldbuckets.get()) } != old_b {
+            return fail(
+                "I7",
+                "the old array's size does not match B and the grow kind",
+                0,
+                true,
+            );
+        }
+    }
     let mut live = 0usize;
     for j in 0..bucket_shift(h.b.get()) {
         // SAFETY: j is a main bucket of the current array.
@@ -100,7 +123,7 @@ pub unsafe fn check_invariants(t: &MapType, h: *const Hmap) -> Result<(), Violat
     }
     if h.growing() {
         let nold = h.noldbuckets();
-        if h.nevacuate.get() > nold {
+        if h.nevacuate.get() >= nold {
             return fail(
                 "I7",
                 "nevacuate beyond the old table",
@@ -239,6 +262,15 @@ unsafe fn check_chain(t: &MapType, h: &Hmap, j: usize, old: bool) -> Result<usiz
         // SAFETY: b is live.
         b = unsafe { b.overflow(t) };
     }
+    if !seen_rest && prev == EMPTY_ONE {
+        let what = "chain ends in emptyOne (its last cells should be emptyRest)";
+        return Err(Violation {
+            invariant: "I4",
+            what,
+            bucket: j,
+            old,
+        });
+    }
     Ok(live)
 }
 
@@ -283,13 +315,16 @@ unsafe fn check_untouched(t: &MapType, h: &Hmap, j: usize) -> Result<(), Violati
         [j, j + newbit]
     };
     for n in targets {
-        // SAFETY: n is a main bucket of the current array.
-        unsafe {
+        // SAFETY: n is a main bucket of the current array, bucketsize bytes long.
+        let untouched = unsafe {
             let b = Bucket::at(h.buckets.get(), t, n);
-            if b.group() != 0 || !b.overflow(t).is_null() {
-                let what = "new bucket written before its old bucket was evacuated";
-                return fail("I3", what, n, false);
-            }
+            std::slice::from_raw_parts(b.0, t.bucketsize as usize)
+                .iter()
+                .all(|&x| x == 0)
+        };
+        if !untouched {
+            let what = "new bucket written before its old bucket was evacuated";
+            return fail("I3", what, n, false);
         }
     }
     Ok(())

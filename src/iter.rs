@@ -51,9 +51,9 @@ pub struct Hiter {
     pub buckets: *mut u8,
     /// The bucket being walked, or null when the next main bucket must be fetched.
     pub bptr: *mut u8,
-    /// Reserved (Go's GC-only `overflow` snapshot); zero.
-    pub reserved0: usize,
-    /// Reserved (Go's GC-only `oldoverflow` snapshot); zero.
+    /// The map's clear generation at `mapiterinit` (in Go's GC-only `overflow` word).
+    pub clear_gen: u64,
+    /// Reserved (Go's GC-only `oldoverflow` word); zero.
     pub reserved1: usize,
     /// The random main bucket where the iteration began.
     pub start_bucket: usize,
@@ -65,8 +65,8 @@ pub struct Hiter {
     pub b: u8,
     /// The next cell ordinal (0..=8) to examine in `bptr`.
     pub i: u8,
-    /// The map's clear generation at `mapiterinit` (Go's padding bytes).
-    pub clear_gen: u32,
+    /// Go's padding; zero.
+    pub reserved2: u32,
     /// The next main bucket to fetch.
     pub bucket: usize,
     /// `NO_CHECK`, or the new bucket on whose behalf an old bucket is being walked.
@@ -79,8 +79,8 @@ const _: () = assert!(
     "compiled loops read it.key at offset 0 and it.elem at offset 8"
 );
 const _: () = assert!(
-    std::mem::offset_of!(Hiter, clear_gen) == 76,
-    "Go's padding bytes"
+    std::mem::offset_of!(Hiter, clear_gen) == 48,
+    "the generation lives in Go's GC-only overflow word"
 );
 
 impl Hiter {
@@ -93,14 +93,14 @@ impl Hiter {
             h: std::ptr::null(),
             buckets: std::ptr::null_mut(),
             bptr: std::ptr::null_mut(),
-            reserved0: 0,
+            clear_gen: 0,
             reserved1: 0,
             start_bucket: 0,
             offset: 0,
             wrapped: false,
             b: 0,
             i: 0,
-            clear_gen: 0,
+            reserved2: 0,
             bucket: 0,
             check_bucket: NO_CHECK,
         }

@@ -179,6 +179,8 @@ pub enum MapTypeError {
     Fast,
     /// `reserved` is not zero.
     Reserved,
+    /// `with_ctx` was given a null `ctx` (a null ctx means two-argument callbacks).
+    NullCtx,
 }
 
 impl MapTypeError {
@@ -199,6 +201,7 @@ impl MapTypeError {
             Kind => c"maptype.kind is unknown or disagrees with the key size, hasher or equal",
             Fast => c"maptype.fast names a fast family this key and elem do not qualify for",
             Reserved => c"maptype.reserved must be zero",
+            NullCtx => c"ctx is null: callbacks taking a ctx need a non-null one (pass any token)",
         }
     }
 }
@@ -279,6 +282,11 @@ impl MapType {
         ctx: *mut c_void,
         key_flags: u32,
     ) -> Result<MapType, MapTypeError> {
+        // The calling convention is told by `ctx != NULL`, so a null ctx would make the
+        // three-argument callbacks be called with two arguments.
+        if ctx.is_null() {
+            return Err(MapTypeError::NullCtx);
+        }
         // SAFETY: the two-argument and three-argument pointer types are only ever called as the
         // type they were created as: `hash`/`eq` pick the three-argument form when ctx is set.
         let (h, e) = unsafe {

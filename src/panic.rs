@@ -6,7 +6,9 @@
 //! [`Code`] and Go's message. The contract (written in the C header):
 //!
 //! * The handler is only called where the map is consistent, so a host may leave it by
-//!   `longjmp` (C), by throwing (C++; the handler is `C-unwind`), or by panicking (Rust).
+//!   `longjmp` (C, C++) or, through the raw Rust API, by panicking (the handler type is
+//!   `C-unwind`). Through the C ABI no unwind may pass: each entry point's guard turns one into
+//!   a fatal abort, so a C++ handler must not throw.
 //! * If it returns from a code below [`Code::FATAL_BASE`], the routine returns null or does
 //!   nothing, and the map is exactly as before the call.
 //! * If it returns from a fatal code, the process aborts: the map may be corrupt.

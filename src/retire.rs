@@ -20,9 +20,12 @@
 //!
 //! Bound for a host that abandons an iterator without `mapiterdone`: its pin is never released,
 //! so everything the map makes unreachable from then on is kept until the next `mapclear` or
-//! `mapfree` of that map — at most the bytes of every old bucket array since then (less than
-//! the current array's size in total, since arrays double) plus every out-of-line key and elem
-//! deleted since then. Debug builds say so on stderr at `mapfree`. Nothing is ever leaked.
+//! `mapfree` of that map: every out-of-line key and elem deleted since, and every old bucket
+//! array. Doubling grows keep less than the current array in total (sizes halve going back),
+//! but churn at a constant size triggers same-size grows, each of which retires a whole array:
+//! under churn the retained memory grows without bound until the clear or free. Hence the
+//! contract that compilers emit `mapiterdone` on early exits. Debug builds report leftover pins
+//! on stderr at `mapfree`. Nothing is ever leaked.
 //!
 //! Retiring never allocates: retirable blocks carry their own link. Arrays have a 16-byte header
 //! (`array::ARRAY_HDR`); out-of-line keys and elems have an 8-byte header. The list head's low
@@ -201,7 +204,7 @@ pub fn ensure_extra(h: &Hmap) -> Result<*mut MapExtra, usize> {
 }
 
 /// Pins the map for a new iterator; returns the clear generation the iterator belongs to.
-pub fn pin(h: &Hmap) -> Result<u32, usize> {
+pub fn pin(h: &Hmap) -> Result<u64, usize> {
     let e = ensure_extra(h)?;
     // SAFETY: extra is live.
     unsafe {
@@ -211,7 +214,7 @@ pub fn pin(h: &Hmap) -> Result<u32, usize> {
 }
 
 /// Whether an iterator of generation `generation` has been ended by a `mapclear` since.
-pub fn stale(h: &Hmap, generation: u32) -> bool {
+pub fn stale(h: &Hmap, generation: u64) -> bool {
     let e = h.extra_ptr();
     // SAFETY: an iterator pinned the map, so extra exists and is live.
     e.is_null() || unsafe { (*e).clear_gen.load(Ordering::Acquire) } != generation
@@ -221,7 +224,7 @@ pub fn stale(h: &Hmap, generation: u32) -> bool {
 ///
 /// # Safety
 /// The iterator pinned this map with generation `generation` and has not released it.
-pub unsafe fn unpin(t: &MapType, h: &Hmap, generation: u32) {
+pub unsafe fn unpin(t: &MapType, h: &Hmap, generation: u64) {
     if stale(h, generation) {
         return; // mapclear already forgot this pin
     }

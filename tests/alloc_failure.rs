@@ -208,3 +208,71 @@ fn every_failed_allocation_leaves_the_map_unchanged_in_long_chains() {
 fn every_failed_allocation_leaves_the_map_unchanged_strings() {
     every_n("string->string", scaled(300, 20) as u64, Mode::Record);
 }
+
+/// Delete, and update of an existing key, need no memory: with every allocation failing in the
+/// middle of a grow whose unevacuated chain needs new overflow buckets to move, they still
+/// succeed and report nothing (they work on the old chain); only a new key reports.
+#[test]
+fn delete_and_update_need_no_memory_during_a_grow() {
+    use gohmap::bucket::Bucket;
+    use gohmap::hmap::{over_load_factor, too_many_overflow_buckets};
+    setup(9);
+    set_mode(Mode::Record);
+    let all = layouts::all();
+    let l = all.iter().find(|l| l.name == "colliding u64->u64").unwrap();
+    let m = M::new(l.t, 0);
+    let key = |i: u64| -> u64 {
+        u64::from_le_bytes((l.make_key)(i, &mut Arena::default()).try_into().unwrap())
+    };
+    // Fill until the next insert starts a grow out of B = 2 (every key is in one long chain).
+    let mut n = 0;
+    loop {
+        let h = m.hdr();
+        let next_grows = !h.growing()
+            && (over_load_factor(h.count.get() + 1, h.b.get())
+                || too_many_overflow_buckets(h.noverflow.get(), h.b.get()));
+        if next_grows && h.b.get() >= 2 {
+            break;
+        }
+        m.set(&key(n), n);
+        n += 1;
+    }
+    // The triggering insert: the new array is allocated (call 1), evacuating the long chain
+    // needs overflow buckets (call 2 on) and fails: the map is left growing, chain unmoved.
+    fail_from(Some(2));
+    let k = key(n);
+    // SAFETY: live map.
+    assert!(unsafe { raw::mapassign(&l.t, m.h, (&raw const k).cast()) }.is_null());
+    assert_eq!(take_reports()[0].0, Code::OutOfMemory);
+    let h = m.hdr();
+    let old = h.noldbuckets();
+    // SAFETY: growing, so the old array is live; the constant hash picks this old bucket.
+    let moved = unsafe {
+        Bucket::at(h.oldbuckets.get(), &l.t, 0xabcd_0000_0000_0017 & (old - 1)).evacuated()
+    };
+    assert!(
+        h.growing() && !moved,
+        "the scenario needs an unevacuated chain"
+    );
+    m.check();
+
+    fail_from(Some(1));
+    m.del(&key(0));
+    m.set(&key(1), 111u64); // an update
+    assert!(
+        take_reports().is_empty(),
+        "delete and update reported out of memory"
+    );
+    assert_eq!(m.get::<u64, u64>(&key(0)), None);
+    assert_eq!(m.get::<u64, u64>(&key(1)), Some(111));
+    assert_eq!(m.len() as u64, n - 1);
+    m.check();
+    let fresh = key(n + 1000);
+    // SAFETY: live map; a new key needs a cell in the new table.
+    let p = unsafe { raw::mapassign(&l.t, m.h, (&raw const fresh).cast()) };
+    assert!(p.is_null());
+    assert_eq!(take_reports()[0].0, Code::OutOfMemory);
+    fail_from(None);
+    m.set(&key(n + 1000), 5u64);
+    m.check();
+}

@@ -85,6 +85,18 @@ fn bad_descriptor_is_refused_with_its_reason() {
     assert_eq!(mk(1 << 41, 8, 8, 8, 0).unwrap_err(), E::KeyTooBig);
     assert_eq!(mk(8, 8, 1 << 41, 8, 0).unwrap_err(), E::ElemTooBig);
     assert!(E::KeyAlign.to_string().contains("key_align"));
+    unsafe extern "C-unwind" fn h3(_: *const c_void, s: usize, _: *mut c_void) -> usize {
+        s
+    }
+    unsafe extern "C-unwind" fn e3(_: *const c_void, _: *const c_void, _: *mut c_void) -> bool {
+        true
+    }
+    let null_ctx = MapType::with_ctx(8, 8, 8, 8, h3, e3, std::ptr::null_mut(), 0);
+    assert_eq!(
+        null_ctx.unwrap_err(),
+        E::NullCtx,
+        "a null ctx would mean two-argument calls"
+    );
 
     let good = kind(KeyKind::U64, 8, 8);
     let mut t = good;

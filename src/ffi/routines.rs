@@ -10,6 +10,22 @@ use crate::iter::Hiter;
 use crate::maptype::MapType;
 use crate::{fast, raw};
 
+/// The descriptor, if its elems fit the shared zero value (a miss returns it; a larger elem
+/// would read past it): elems over 1024 bytes need the `_fat` forms.
+fn small_elem<'a>(t: &'a MapType, routine: &str) -> Option<&'a MapType> {
+    if t.elem_size <= crate::consts::MAX_ZERO {
+        return Some(t);
+    }
+    crate::panic::report_fmt(
+        crate::panic::Code::BadArgument,
+        format_args!(
+            "{routine}: elem of {} bytes: use the _fat form",
+            t.elem_size
+        ),
+    );
+    None
+}
+
 /// Writes `v` through `ok` unless it is null.
 fn set_ok(ok: *mut bool, v: bool) {
     // SAFETY: a non-null `ok` points at a writable bool (the header's contract).
@@ -139,6 +155,7 @@ pub unsafe extern "C" fn gohmap_mapaccess2(
 ) -> *mut c_void {
     guard("gohmap_mapaccess2", || {
         let found = descriptor(t, "gohmap_mapaccess", false)
+            .and_then(|t| small_elem(t, "gohmap_mapaccess"))
             .and_then(|t| Some((t, key_ptr(t, key, "gohmap_mapaccess")?)))
             // SAFETY: caller's promise.
             .map(|(t, k)| unsafe { raw::mapaccess2(t, h, k) });

@@ -16,6 +16,7 @@ thread_local! {
     static LIVE_BYTES: Cell<i64> = const { Cell::new(0) };
     static LIVE_BLOCKS: Cell<i64> = const { Cell::new(0) };
     static FAIL_AT: Cell<Option<u64>> = const { Cell::new(None) };
+    static FAIL_FROM: Cell<Option<u64>> = const { Cell::new(None) };
     static MODE: Cell<Mode> = const { Cell::new(Mode::Unwind) };
     static REPORTS: RefCell<Vec<(Code, String)>> = const { RefCell::new(Vec::new()) };
 }
@@ -42,7 +43,7 @@ unsafe extern "C" fn test_alloc(_: *mut c_void, size: usize, align: usize) -> *m
         c.set(c.get() + 1);
         c.get()
     });
-    if FAIL_AT.with(|f| f.get()) == Some(n) {
+    if FAIL_AT.with(|f| f.get()) == Some(n) || FAIL_FROM.with(|f| f.get()).is_some_and(|m| n >= m) {
         return std::ptr::null_mut();
     }
     let layout = std::alloc::Layout::from_size_align(size, align).unwrap();
@@ -98,6 +99,7 @@ pub fn setup(seed: u64) {
     });
     gohmap::rand::set_thread_seed(seed);
     FAIL_AT.with(|f| f.set(None));
+    FAIL_FROM.with(|f| f.set(None));
     MODE.with(|m| m.set(Mode::Unwind));
     REPORTS.with(|r| r.borrow_mut().clear());
 }
@@ -118,6 +120,11 @@ pub fn allocs() -> u64 {
 pub fn fail_nth(n: Option<u64>) {
     let base = allocs();
     FAIL_AT.with(|f| f.set(n.map(|n| base + n)));
+}
+/// Makes every allocation call from the `n`th (counting from now, 1-based) on fail; None to stop.
+pub fn fail_from(n: Option<u64>) {
+    let base = allocs();
+    FAIL_FROM.with(|f| f.set(n.map(|n| base + n)));
 }
 /// Sets the handler mode for this thread.
 pub fn set_mode(m: Mode) {

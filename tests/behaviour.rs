@@ -238,16 +238,17 @@ fn nan_key_operator_assignment_starts_each_entry_at_zero() {
 fn five_hundred_nan_keys_make_five_hundred_entries_across_growth() {
     setup(4);
     let m = M::new(kind(KeyKind::F64, 8, 8), 0);
-    for _ in 0..500 {
+    let n = scaled(500, 60);
+    for _ in 0..n {
         m.set(&f64::NAN, 1u64);
         m.check();
     }
-    assert_eq!(m.len(), 500);
+    assert_eq!(m.len(), n);
     assert!(
-        m.hdr().b.get() >= 6,
+        MIRI || m.hdr().b.get() >= 6,
         "NaNs spread over buckets and grow the map"
     );
-    assert_eq!(dump(&m.t, m.h).len(), 500);
+    assert_eq!(dump(&m.t, m.h).len(), n);
 }
 
 // ---- +0 / -0 (§4.3, TestNegativeZero, test/map.go testfloat) ----
@@ -400,7 +401,9 @@ fn big_string_array_keys_and_elems_are_stored_out_of_line() {
     assert_eq!((t.flags, t.bucketsize), (15, 144));
     let m = M::new(t, 4);
     let foo = b"foo";
-    let names: Vec<String> = (0..100).map(|i| format!("string{i:02}")).collect();
+    let names: Vec<String> = (0..scaled(100, 12))
+        .map(|i| format!("string{i:02}"))
+        .collect();
     let mk = |s: &str| -> [GoString; 256] {
         let mut a = [GoString {
             ptr: foo.as_ptr(),
@@ -591,6 +594,9 @@ fn hint_picks_the_smallest_b_that_is_not_overloaded() {
         (416, 6),
         (1 << 20, 18),
     ] {
+        if MIRI && hint > 416 {
+            continue; // a 40 MB zeroed array takes minutes under Miri
+        }
         let m = M::new(t, hint);
         assert_eq!(m.hdr().b.get(), b, "hint {hint}");
         assert_eq!(
@@ -1035,7 +1041,9 @@ fn a_writer_that_clears_the_flag_midway_is_caught_at_the_end() {
         catch(|| unsafe { raw::mapassign(&t, m.h, (&1000u64 as *const u64).cast()) }).unwrap_err();
     MEDDLE.with(|c| c.set(None));
     assert_eq!(r.code, Code::ConcurrentWrites);
-    std::mem::forget(m); // its state is whatever the simulated race left
+    // The insert finished before the final flag check caught the interference: the map is
+    // consistent (flag clear), so it is checked and freed normally.
+    m.check();
 }
 
 // ---- clear (§3.6) ----
@@ -1045,7 +1053,7 @@ fn clear_keeps_b_frees_overflow_and_leaves_a_usable_empty_map() {
     setup(29);
     let before = live_bytes();
     let m = M::new(kind(KeyKind::U64, 8, 8), 0);
-    for i in 0..3000u64 {
+    for i in 0..scaled(3000, 300) as u64 {
         m.set(&i, i);
     }
     let b = m.hdr().b.get();
@@ -1099,7 +1107,7 @@ fn churn_triggers_same_size_grows_and_b_stays_put() {
     }
     let b = m.hdr().b.get();
     let (mut same_size, mut was) = (0, false);
-    let rounds = scaled(400_000, 3000) as u64;
+    let rounds = scaled(400_000, 1200) as u64;
     for i in live..live + rounds {
         m.set(&i, i);
         m.del(&(i - live));

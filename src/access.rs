@@ -10,21 +10,18 @@ use crate::key::MapKey;
 use crate::maptype::MapType;
 use crate::panic;
 
-/// The cell holding `key`, if any. Stops at the first emptyRest, which marks the end of every
-/// live cell in the chain (I4), so a miss usually reads one bucket.
+/// The cell holding `key` in the chain starting at `b`, if any. Stops at the first emptyRest,
+/// which marks the end of every live cell in the chain (I4), so a miss usually reads one bucket.
 ///
 /// # Safety
-/// `h` is a live non-empty map of `t`.
+/// `b` is a live head bucket of a map of `t`.
 #[inline(always)]
-pub unsafe fn find<K: MapKey>(
+pub unsafe fn find_in_chain<K: MapKey>(
     t: &MapType,
-    h: &Hmap,
     key: K,
-    hash: usize,
+    top: u8,
+    mut b: Bucket,
 ) -> Option<(Bucket, usize)> {
-    // SAFETY: non-empty maps have buckets.
-    let mut b = unsafe { read_bucket(t, h, hash) };
-    let top = top_hash(hash);
     loop {
         // SAFETY: b is a live bucket of the chain.
         let g = unsafe { b.group() };
@@ -46,6 +43,21 @@ pub unsafe fn find<K: MapKey>(
             return None;
         }
     }
+}
+
+/// The cell holding `key` (hashed to `hash`), in the old table while its bucket has not moved.
+///
+/// # Safety
+/// `h` is a live non-empty map of `t`.
+#[inline(always)]
+pub unsafe fn find<K: MapKey>(
+    t: &MapType,
+    h: &Hmap,
+    key: K,
+    hash: usize,
+) -> Option<(Bucket, usize)> {
+    // SAFETY: non-empty maps have buckets; the chain is live.
+    unsafe { find_in_chain(t, key, top_hash(hash), read_bucket(t, h, hash)) }
 }
 
 /// `mapaccess2`: the elem for `key` and `true`, or the shared zero value and `false`.

@@ -5,7 +5,8 @@
 //! released (freed, or retired while an iterator may read it); inline key and elem bytes are
 //! zeroed, so a reused cell starts at zero (I5) and no stale key lingers in memory.
 
-use crate::bucket::{Bucket, group, top_hash};
+use crate::access::find_in_chain;
+use crate::bucket::{Bucket, top_hash};
 use crate::consts::*;
 use crate::grow::{grow_work, read_bucket};
 use crate::hmap::{Hmap, bucket_mask};
@@ -62,30 +63,10 @@ unsafe fn delete_locked<K: MapKey>(t: &MapType, h: &Hmap, key: K, hash: usize) {
         // SAFETY: buckets are live; the needed old bucket is unevacuated, so this is it.
         head = unsafe { read_bucket(t, h, hash) };
     }
-    let top = top_hash(hash);
-    let mut b = head;
-    loop {
-        // SAFETY: b is a live bucket of the chain.
-        let g = unsafe { b.group() };
-        let mut m = group::match_byte(g, top);
-        while m != 0 {
-            let i = group::first(m);
-            // SAFETY: cell i is full.
-            if unsafe { key.matches(t, b, i) } {
-                // SAFETY: found cell of the current table, writing flag held.
-                unsafe { remove(t, h, head, b, i) };
-                return;
-            }
-            m = group::rest(m);
-        }
-        if group::match_empty_rest(g) != 0 {
-            return;
-        }
-        // SAFETY: b is live.
-        b = unsafe { b.overflow(t) };
-        if b.is_null() {
-            return;
-        }
+    // SAFETY: head is a live head bucket of the key's chain.
+    if let Some((b, i)) = unsafe { find_in_chain(t, key, top_hash(hash), head) } {
+        // SAFETY: a found cell of this chain, writing flag held.
+        unsafe { remove(t, h, head, b, i) };
     }
 }
 

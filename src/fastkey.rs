@@ -52,63 +52,43 @@ unsafe fn scan_values<V: Copy + PartialEq>(
     Some(None)
 }
 
-impl MapKey for U32Key {
-    #[inline(always)]
-    unsafe fn hash(self, _: &MapType, seed: usize) -> usize {
-        hash::hash_u32(self.0, seed)
-    }
-    #[inline(always)]
-    unsafe fn hash_stored(_: &MapType, k: *const u8, seed: usize) -> usize {
-        // SAFETY: a stored key of a fast32 map is 4 bytes.
-        hash::hash_u32(unsafe { k.cast::<u32>().read_unaligned() }, seed)
-    }
-    #[inline(always)]
-    unsafe fn matches(self, t: &MapType, b: Bucket, i: usize) -> bool {
-        // SAFETY: cell i's key slot holds 4 bytes.
-        unsafe { b.key_slot(t, i).cast::<u32>().read_unaligned() == self.0 }
-    }
-    #[inline(always)]
-    unsafe fn store(self, t: &MapType, b: Bucket, i: usize) {
-        // SAFETY: cell i's key slot has 4 writable bytes.
-        unsafe { b.key_slot(t, i).cast::<u32>().write_unaligned(self.0) }
-    }
-    #[inline(always)]
-    unsafe fn update(self, _: &MapType, _: Bucket, _: usize) {}
-    #[inline(always)]
-    unsafe fn find_in_one_bucket(self, t: &MapType, b: Bucket) -> Option<Option<usize>> {
-        // SAFETY: caller's promise.
-        unsafe { scan_values(t, b, self.0) }
-    }
+/// The `MapKey` of a key passed by value and compared by value (`u32`, `u64`): they differ only
+/// in width and in which of Go's hashes they use.
+macro_rules! value_key {
+    ($key:ident, $ty:ty, $hash:path) => {
+        impl MapKey for $key {
+            #[inline(always)]
+            unsafe fn hash(self, _: &MapType, seed: usize) -> usize {
+                $hash(self.0, seed)
+            }
+            #[inline(always)]
+            unsafe fn hash_stored(_: &MapType, k: *const u8, seed: usize) -> usize {
+                // SAFETY: a stored key of this family has the key's width.
+                $hash(unsafe { k.cast::<$ty>().read_unaligned() }, seed)
+            }
+            #[inline(always)]
+            unsafe fn matches(self, t: &MapType, b: Bucket, i: usize) -> bool {
+                // SAFETY: cell i's key slot holds a key of this width.
+                unsafe { b.key_slot(t, i).cast::<$ty>().read_unaligned() == self.0 }
+            }
+            #[inline(always)]
+            unsafe fn store(self, t: &MapType, b: Bucket, i: usize) {
+                // SAFETY: cell i's key slot has room for a key of this width.
+                unsafe { b.key_slot(t, i).cast::<$ty>().write_unaligned(self.0) }
+            }
+            #[inline(always)]
+            unsafe fn update(self, _: &MapType, _: Bucket, _: usize) {}
+            #[inline(always)]
+            unsafe fn find_in_one_bucket(self, t: &MapType, b: Bucket) -> Option<Option<usize>> {
+                // SAFETY: caller's promise.
+                unsafe { scan_values(t, b, self.0) }
+            }
+        }
+    };
 }
 
-impl MapKey for U64Key {
-    #[inline(always)]
-    unsafe fn hash(self, _: &MapType, seed: usize) -> usize {
-        hash::hash_u64(self.0, seed)
-    }
-    #[inline(always)]
-    unsafe fn hash_stored(_: &MapType, k: *const u8, seed: usize) -> usize {
-        // SAFETY: a stored key of a fast64 map is 8 bytes.
-        hash::hash_u64(unsafe { k.cast::<u64>().read_unaligned() }, seed)
-    }
-    #[inline(always)]
-    unsafe fn matches(self, t: &MapType, b: Bucket, i: usize) -> bool {
-        // SAFETY: cell i's key slot holds 8 bytes.
-        unsafe { b.key_slot(t, i).cast::<u64>().read_unaligned() == self.0 }
-    }
-    #[inline(always)]
-    unsafe fn store(self, t: &MapType, b: Bucket, i: usize) {
-        // SAFETY: cell i's key slot has 8 writable bytes.
-        unsafe { b.key_slot(t, i).cast::<u64>().write_unaligned(self.0) }
-    }
-    #[inline(always)]
-    unsafe fn update(self, _: &MapType, _: Bucket, _: usize) {}
-    #[inline(always)]
-    unsafe fn find_in_one_bucket(self, t: &MapType, b: Bucket) -> Option<Option<usize>> {
-        // SAFETY: caller's promise.
-        unsafe { scan_values(t, b, self.0) }
-    }
-}
+value_key!(U32Key, u32, hash::hash_u32);
+value_key!(U64Key, u64, hash::hash_u64);
 
 impl MapKey for PtrKey {
     #[inline(always)]

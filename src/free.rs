@@ -74,6 +74,21 @@ unsafe fn discard_array(t: &MapType, h: &Hmap, base: *mut u8, b: u8) {
     unsafe { array::free_array(t, base) };
 }
 
+/// What clear and free both do before dealing with the current array: free every live entry's
+/// out-of-line storage, and the old table if a grow is in progress.
+///
+/// # Safety
+/// The caller owns the map for writing and nobody will read that memory again.
+unsafe fn drop_entries_and_old_table(t: &MapType, h: &Hmap) {
+    // SAFETY: caller's promise.
+    unsafe {
+        free_live_objects(t, h);
+        if h.growing() {
+            discard_array(t, h, h.oldbuckets.get(), h.old_b());
+        }
+    }
+}
+
 /// `mapclear`: removes every entry, keeping the current bucket array (zeroed) and `B`. Running
 /// iterations end at their next step (a new clear generation), so everything else — old array,
 /// overflow buckets, out-of-line objects, retired memory — is freed at once.
@@ -93,15 +108,7 @@ pub unsafe fn mapclear(t: &MapType, h: *mut Hmap) {
     // SAFETY: writing flag held; after new_generation no iterator reads map memory again.
     unsafe {
         retire::new_generation(t, h);
-        free_live_objects(t, h);
-        if h.growing() {
-            let old_b = if h.same_size_grow() {
-                h.b.get()
-            } else {
-                h.b.get() - 1
-            };
-            discard_array(t, h, h.oldbuckets.get(), old_b);
-        }
+        drop_entries_and_old_table(t, h);
         array::free_separate_overflow(t, h.buckets.get(), h.b.get());
         let next = array::reset_array(t, h.buckets.get(), h.b.get());
         let e = h.extra_ptr();
@@ -145,15 +152,7 @@ pub unsafe fn mapfree(t: &MapType, hp: *mut Hmap) {
     // SAFETY: the map is ours to destroy; each block is freed exactly once.
     unsafe {
         retire::drain(t, h);
-        free_live_objects(t, h);
-        if h.growing() {
-            let old_b = if h.same_size_grow() {
-                h.b.get()
-            } else {
-                h.b.get() - 1
-            };
-            discard_array(t, h, h.oldbuckets.get(), old_b);
-        }
+        drop_entries_and_old_table(t, h);
         if !h.buckets.get().is_null() {
             discard_array(t, h, h.buckets.get(), h.b.get());
         }

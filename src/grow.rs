@@ -372,11 +372,7 @@ unsafe fn advance_evacuation_mark(t: &MapType, h: &Hmap, newbit: usize) {
     }
     if h.nevacuate.get() == newbit {
         let old = h.oldbuckets.get();
-        let old_b = if h.same_size_grow() {
-            h.b.get()
-        } else {
-            h.b.get() - 1
-        };
+        let old_b = h.old_b();
         h.oldbuckets.set(std::ptr::null_mut());
         h.set_flags(h.flags() & !SAME_SIZE_GROW);
         // SAFETY: no field references the old array any more.

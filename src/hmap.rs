@@ -88,15 +88,19 @@ impl Hmap {
     pub fn same_size_grow(&self) -> bool {
         self.flags() & SAME_SIZE_GROW != 0
     }
-    /// Old buckets in the grow in progress (`noldbuckets`).
+    /// `B` of the old array in the grow in progress.
     #[inline(always)]
-    pub fn noldbuckets(&self) -> usize {
-        let old_b = if self.same_size_grow() {
+    pub fn old_b(&self) -> u8 {
+        if self.same_size_grow() {
             self.b.get()
         } else {
             self.b.get() - 1
-        };
-        bucket_shift(old_b)
+        }
+    }
+    /// Old buckets in the grow in progress (`noldbuckets`).
+    #[inline(always)]
+    pub fn noldbuckets(&self) -> usize {
+        bucket_shift(self.old_b())
     }
     /// The extension, or null.
     #[inline(always)]

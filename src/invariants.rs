@@ -101,11 +101,7 @@ pub unsafe fn check_invariants(t: &MapType, h: *const Hmap) -> Result<(), Violat
         return fail("I7", "the bucket array's size does not match B", 0, false);
     }
     if h.growing() {
-        let old_b = if h.same_size_grow() {
-            h.b.get()
-        } else {
-            h.b.get() - 1
-        };
+        let old_b = h.old_b();
         // SAFETY: as above.
         if !caller(old_b) && unsafe { array::array_b(h.oldbuckets.get()) } != old_b {
             return fail(

@@ -31,13 +31,6 @@ fn scenario(n: u64) -> Vec<Op> {
     ops
 }
 
-fn aligned(bytes: &[u8]) -> Vec<u64> {
-    let mut v = vec![0u64; bytes.len().div_ceil(8).max(1)];
-    // SAFETY: v has room for the bytes.
-    unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), v.as_mut_ptr().cast(), bytes.len()) };
-    v
-}
-
 /// (len, sorted entries): everything a caller can observe of a map's contents.
 type Snapshot = (usize, Vec<(Vec<u8>, Vec<u8>)>);
 

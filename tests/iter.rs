@@ -636,7 +636,7 @@ fn clone_equals_the_source_under_iteration_and_is_independent() {
         let m = M::new(l.t, 0);
         let mut rng = Rng(3);
         for i in 0..scaled(700, 40) as u64 {
-            let k = aligned((l.make_key)(
+            let k = aligned(&(l.make_key)(
                 rng.below(l.key_space.max(1) * 2) + i % 2,
                 &mut arena,
             ));
@@ -680,13 +680,6 @@ fn clone_equals_the_source_under_iteration_and_is_independent() {
         drop(m);
         assert_eq!(live_bytes(), base, "{}", l.name);
     }
-}
-
-fn aligned(bytes: Vec<u8>) -> Vec<u64> {
-    let mut v = vec![0u64; bytes.len().div_ceil(8).max(1)];
-    // SAFETY: room for the bytes.
-    unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), v.as_mut_ptr().cast(), bytes.len()) };
-    v
 }
 
 #[test]

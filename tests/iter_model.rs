@@ -11,13 +11,6 @@ use common::*;
 use gohmap::iter::Hiter;
 use gohmap::{Hmap, raw};
 
-fn aligned(bytes: &[u8]) -> Vec<u64> {
-    let mut v = vec![0u64; bytes.len().div_ceil(8).max(1)];
-    // SAFETY: room for the bytes.
-    unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), v.as_mut_ptr().cast(), bytes.len()) };
-    v
-}
-
 /// The model: canonical key -> (latest key bytes, elem bytes); NaN entries by elem.
 #[derive(Default, Clone)]
 struct Model {

@@ -14,12 +14,7 @@ use gohmap::{Hmap, raw};
 struct Key(Vec<u64>);
 impl Key {
     fn new(bytes: &[u8]) -> Key {
-        let mut v = vec![0u64; bytes.len().div_ceil(8).max(1)];
-        // SAFETY: v has at least bytes.len() bytes.
-        unsafe {
-            std::ptr::copy_nonoverlapping(bytes.as_ptr(), v.as_mut_ptr().cast(), bytes.len())
-        };
-        Key(v)
+        Key(aligned(bytes))
     }
     fn ptr(&self) -> *const u8 {
         self.0.as_ptr().cast()

@@ -310,3 +310,11 @@ pub fn collect(t: &gohmap::MapType, h: *const gohmap::Hmap) -> Vec<(Vec<u8>, Vec
     }
     out
 }
+
+/// A key's bytes copied into 8-aligned storage (hosts pass keys aligned to their type).
+pub fn aligned(bytes: &[u8]) -> Vec<u64> {
+    let mut v = vec![0u64; bytes.len().div_ceil(8).max(1)];
+    // SAFETY: v has room for the bytes.
+    unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), v.as_mut_ptr().cast(), bytes.len()) };
+    v
+}

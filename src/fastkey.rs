@@ -114,16 +114,41 @@ impl MapKey for PtrKey {
     unsafe fn update(self, _: &MapType, _: Bucket, _: usize) {}
 }
 
+/// Whether `n` bytes at `a` and `b` are equal, comparing the first and last words before
+/// anything else: most unequal keys differ there, and for keys of up to 16 bytes the two words
+/// are the whole comparison. A one-bucket miss on 16-byte keys compares eight keys; with a
+/// `memcmp` call each it was 2.4x slower than hashing (criterion, `lookup_miss/str16/8`).
+///
+/// # Safety
+/// Both point at `n` readable bytes.
+#[inline(always)]
+unsafe fn same_bytes(a: *const u8, b: *const u8, n: usize) -> bool {
+    // SAFETY: every read below stays within the first `n` bytes.
+    unsafe {
+        let w64 = |p: *const u8, off: usize| p.add(off).cast::<u64>().read_unaligned();
+        let w32 = |p: *const u8, off: usize| p.add(off).cast::<u32>().read_unaligned();
+        match n {
+            0 => true,
+            1..=3 => (0..n).all(|i| *a.add(i) == *b.add(i)),
+            4..=7 => w32(a, 0) == w32(b, 0) && w32(a, n - 4) == w32(b, n - 4),
+            _ => {
+                if w64(a, 0) != w64(b, 0) || w64(a, n - 8) != w64(b, n - 8) {
+                    return false;
+                }
+                n <= 16 || std::slice::from_raw_parts(a, n) == std::slice::from_raw_parts(b, n)
+            }
+        }
+    }
+}
+
 impl StrKey {
     fn bytes_equal(self, other: GoString) -> bool {
-        let n = self.0.len as usize;
-        if n == 0 || self.0.ptr == other.ptr {
+        if self.0.ptr == other.ptr {
             return true;
         }
-        // SAFETY: both headers name `n` readable bytes (the caller's and a stored key's).
-        unsafe {
-            std::slice::from_raw_parts(self.0.ptr, n) == std::slice::from_raw_parts(other.ptr, n)
-        }
+        // SAFETY: both headers name `len` readable bytes (the caller's and a stored key's),
+        // and the callers compared the lengths.
+        unsafe { same_bytes(self.0.ptr, other.ptr, self.0.len as usize) }
     }
 
     /// Four bytes at `off` of a string at least 4 long.
@@ -215,5 +240,25 @@ impl MapKey for StrKey {
             let s = unsafe { b.key_slot(t, i).cast::<GoString>().read() };
             self.bytes_equal(s)
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_bytes;
+
+    #[test]
+    fn same_bytes_finds_a_difference_at_every_position_of_every_length() {
+        for n in 0..40usize {
+            let a: Vec<u8> = (0..n as u8).map(|x| x.wrapping_mul(7)).collect();
+            // SAFETY: both have n bytes.
+            assert!(unsafe { same_bytes(a.as_ptr(), a.clone().as_ptr(), n) }, "len {n}");
+            for i in 0..n {
+                let mut b = a.clone();
+                b[i] ^= 0x40;
+                // SAFETY: as above.
+                assert!(!unsafe { same_bytes(a.as_ptr(), b.as_ptr(), n) }, "len {n} pos {i}");
+            }
+        }
     }
 }

@@ -229,11 +229,12 @@ fn int_keys(n: usize, width: usize) -> Vec<Vec<u8>> {
 
 #[test]
 fn fast_and_generic_routines_agree_on_one_map() {
-    let steps = scaled(20000, 300);
+    let steps = scaled(20000, 150);
+    let n = scaled(3000, 60);
     for (fam, keys) in [
-        (Fam::F32, int_keys(3000, 4)),
-        (Fam::F64, int_keys(3000, 8)),
-        (Fam::Str, string_keys(3000)),
+        (Fam::F32, int_keys(n, 4)),
+        (Fam::F64, int_keys(n, 8)),
+        (Fam::Str, string_keys(n)),
         (Fam::F32, int_keys(12, 4)),
         (Fam::Str, string_keys(10)),
     ] {
@@ -254,11 +255,11 @@ fn fast_and_generic_agree_on_colliding_keys() {
     let seed = m.hdr().hash0.get() as usize;
     let keys: Vec<u64> = (0..u64::MAX)
         .filter(|&k| gohmap::hash::hash_u64(k, seed) & 0xff == 0)
-        .take(scaled(300, 40))
+        .take(scaled(300, 30))
         .collect();
     let mut rng = Rng(5);
     let mut model = HashMap::new();
-    for round in 0..scaled(6000, 300) {
+    for round in 0..scaled(6000, 150) {
         let k = keys[rng.below(keys.len() as u64) as usize];
         let fast = rng.chance(50);
         // SAFETY: live fast64 map.

@@ -256,19 +256,16 @@ mod tests {
     fn same_bytes_finds_a_difference_at_every_position_of_every_length() {
         for n in 0..40usize {
             let a: Vec<u8> = (0..n as u8).map(|x| x.wrapping_mul(7)).collect();
+            let copy = a.clone();
             // SAFETY: both have n bytes.
-            assert!(
-                unsafe { same_bytes(a.as_ptr(), a.clone().as_ptr(), n) },
-                "len {n}"
-            );
+            let equal = unsafe { same_bytes(a.as_ptr(), copy.as_ptr(), n) };
+            assert!(equal, "len {n}");
             for i in 0..n {
                 let mut b = a.clone();
                 b[i] ^= 0x40;
                 // SAFETY: as above.
-                assert!(
-                    !unsafe { same_bytes(a.as_ptr(), b.as_ptr(), n) },
-                    "len {n} pos {i}"
-                );
+                let equal = unsafe { same_bytes(a.as_ptr(), b.as_ptr(), n) };
+                assert!(!equal, "len {n} pos {i}");
             }
         }
     }

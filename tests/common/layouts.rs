@@ -8,18 +8,20 @@ use gohmap::{KeyKind, MapType};
 
 /// Keeps string bytes alive for the whole test (the map only stores headers).
 #[derive(Default)]
-pub struct Arena(Vec<Box<[u8]>>);
+pub struct Arena(Vec<Vec<u8>>);
 
 impl Arena {
-    /// A header for `bytes` in fresh storage: equal strings get different pointers.
+    /// A header for `bytes` in fresh storage: equal strings get different pointers. The bytes
+    /// live in a `Vec` that is never moved out of or touched again (a moved `Box` would be
+    /// retagged as unique under Stacked Borrows, invalidating the header's pointer).
     pub fn string(&mut self, bytes: &[u8]) -> GoString {
-        let b: Box<[u8]> = bytes.into();
+        self.0.push(bytes.to_vec());
+        let b = self.0.last().unwrap();
         let ptr = if b.is_empty() {
             std::ptr::null()
         } else {
             b.as_ptr()
         };
-        self.0.push(b);
         GoString {
             ptr,
             len: bytes.len() as isize,

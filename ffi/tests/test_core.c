@@ -175,6 +175,48 @@ static void allocation_failure(void) {
     CHECK(total > 300);
 }
 
+/* A hasher that fails the way a host VM's does for an unhashable key: by longjmp. */
+static jmp_buf hash_env;
+static uintptr_t picky_hash(const void *p, uintptr_t seed) {
+    if (*(const uint64_t *)p == 0xbad) {
+        longjmp(hash_env, 1);
+    }
+    return gohmap_memhash64(p, seed);
+}
+
+static void failing_hasher(void) {
+    gohmap_maptype t;
+    gohmap_maptype_init(&t, 8, 8, 8, 8, picky_hash, gohmap_memequal64,
+                        GOHMAP_KEY_REFLEXIVE | GOHMAP_KEY_HASH_MIGHT_PANIC);
+    gohmap_hmap *m = gohmap_makemap_small();
+    uint64_t k = 0xbad;
+    int failed = 0;
+    if (setjmp(hash_env) == 0) {
+        gohmap_mapaccess1(&t, m, &k); /* empty map: still hashed (Go issue 23734) */
+    } else {
+        failed++;
+    }
+    for (uint64_t i = 0; i < 100; i++) {
+        *(uint64_t *)gohmap_mapassign(&t, m, &i) = i;
+    }
+    if (setjmp(hash_env) == 0) {
+        gohmap_mapassign(&t, m, &k);
+    } else {
+        failed++;
+    }
+    if (setjmp(hash_env) == 0) {
+        gohmap_mapdelete(&t, m, &k);
+    } else {
+        failed++;
+    }
+    CHECK(failed == 3);
+    CHECK((m->flags & 4) == 0 && gohmap_maplen(m) == 100); /* hashWriting clear, map intact */
+    k = 100;
+    *(uint64_t *)gohmap_mapassign(&t, m, &k) = 7; /* no false "concurrent map writes" */
+    CHECK(gohmap_maplen(m) == 101 && last_code == 0);
+    gohmap_mapfree(&t, m);
+}
+
 static void caller_memory(void) {
     gohmap_maptype t;
     gohmap_maptype_init_kind(&t, GOHMAP_KIND_U64, 8, 8);
@@ -202,6 +244,8 @@ int main(void) {
     generic_routines();
     nil_maps_and_the_handler();
     allocation_failure();
+    last_code = 0;
+    failing_hasher();
     caller_memory();
     CHECK(live_bytes == 0 && live_blocks == 0);
     return check_report();

@@ -163,6 +163,25 @@ fn header_compiles_as_cpp17() {
 }
 
 #[test]
+fn default_handler_prints_gos_message_and_aborts() {
+    use std::os::unix::process::ExitStatusExt;
+    let exe = build("ffi/tests/abort_default.c", false);
+    let out = Command::new(&exe).output().unwrap();
+    assert_eq!(
+        out.status.signal(),
+        Some(6),
+        "SIGABRT expected, got {}",
+        out.status
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("panic: assignment to entry in nil map"),
+        "{stderr}"
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("not reached"));
+}
+
+#[test]
 fn wordcount_example_counts_words() {
     let out = exec(
         &build("ffi/examples/wordcount.c", false),

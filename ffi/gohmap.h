@@ -274,8 +274,9 @@ typedef struct gohmap_hiter {
  * for k, v := range m:
  *     gohmap_hiter it;
  *     for (gohmap_mapiterinit(t, m, &it); it.key; gohmap_mapiternext(&it)) { ... }
- * mapiterinit initialises the whole iterator (it need not be zeroed) and steps to the first
- * entry. Order is random. Go's promises hold while the loop mutates the map: every entry
+ * mapiterinit initialises the whole iterator (it need not be zeroed) and already stands on the
+ * first entry: run the loop body, then call mapiternext (stepping before the body skips the
+ * first entry and breaks the delete-during-range rules). Order is random. Go's promises hold while the loop mutates the map: every entry
  * present throughout is produced once; one deleted before it is reached is not; one added may
  * or may not be; updates are seen. gohmap_mapclear ends the iteration (its next step is the
  * end). mapiternext after the end, and iteration of a nil or empty map, leave key NULL.

@@ -83,6 +83,19 @@ impl TE {
     }
 }
 
+/// Go's "assignment mismatch: N variables but M values".
+fn mismatch<T>(pos: Pos, vars: usize, vals: usize) -> R<T> {
+    let s = |n: usize| if n == 1 { "" } else { "s" };
+    err(
+        pos,
+        format!(
+            "assignment mismatch: {vars} variable{} but {vals} value{}",
+            s(vars),
+            s(vals)
+        ),
+    )
+}
+
 pub fn err<T>(pos: Pos, msg: impl Into<String>) -> R<T> {
     Err((pos, msg.into()))
 }
@@ -980,16 +993,7 @@ impl Checker {
             return Ok((ts.to_vec(), VarInit::Tuple(te.e)));
         }
         if vals.len() != names.len() {
-            return err(
-                pos,
-                format!(
-                    "assignment mismatch: {} variable{} but {} value{}",
-                    names.len(),
-                    if names.len() == 1 { "" } else { "s" },
-                    vals.len(),
-                    if vals.len() == 1 { "" } else { "s" }
-                ),
-            );
+            return mismatch(pos, names.len(), vals.len());
         }
         let mut types = Vec::new();
         let mut es = Vec::new();
@@ -1066,16 +1070,7 @@ impl Checker {
             (ts.to_vec(), VarInit::Tuple(te.e))
         } else {
             if rhs.len() != lhs.len() {
-                return err(
-                    pos,
-                    format!(
-                        "assignment mismatch: {} variable{} but {} value{}",
-                        lhs.len(),
-                        if lhs.len() == 1 { "" } else { "s" },
-                        rhs.len(),
-                        if rhs.len() == 1 { "" } else { "s" }
-                    ),
-                );
+                return mismatch(pos, lhs.len(), rhs.len());
             }
             let mut tes = Vec::new();
             for (i, r) in rhs.iter().enumerate() {
@@ -1265,16 +1260,7 @@ impl Checker {
             return Ok(());
         }
         if rhs.len() != lhs.len() {
-            return err(
-                pos,
-                format!(
-                    "assignment mismatch: {} variable{} but {} value{}",
-                    lhs.len(),
-                    if lhs.len() == 1 { "" } else { "s" },
-                    rhs.len(),
-                    if rhs.len() == 1 { "" } else { "s" }
-                ),
-            );
+            return mismatch(pos, lhs.len(), rhs.len());
         }
         let mut places = Vec::new();
         let mut es = Vec::new();

@@ -208,7 +208,10 @@ fn run(fam: Fam, elem: usize, keys: &[Vec<u8>], steps: usize, seed: u64) {
         // SAFETY: live map.
         let len = unsafe { raw::maplen(h) } as usize;
         assert_eq!(len, model.len(), "{fam:?} step {step}");
-        assert_invariants(&t, h);
+        // Under Miri the walk (hashing every stored key, some 1000 bytes long) dominates.
+        if !MIRI || step % 16 == 0 {
+            assert_invariants(&t, h);
+        }
     }
     for (k, v) in &model {
         let (p, ok) = d.lookup(k);
@@ -238,7 +241,8 @@ fn fast_and_generic_routines_agree_on_one_map() {
         (Fam::F32, int_keys(12, 4)),
         (Fam::Str, string_keys(10)),
     ] {
-        for elem in [8, 0, 128] {
+        let elems: &[usize] = if MIRI { &[8] } else { &[8, 0, 128] };
+        for &elem in elems {
             run(fam, elem, &keys, steps, 11 + elem as u64);
         }
     }

@@ -214,9 +214,14 @@ fn run_layout(l: &Layout, seed: u64, steps: usize) {
 
 #[test]
 fn model_matches_hashmap_on_every_layout() {
-    let steps = scaled(12000, 150);
+    let steps = scaled(12000, 120);
     for l in layouts::all() {
-        for seed in [1u64, 0xfeed, 0xc0ffee, 77] {
+        let seeds: &[u64] = if MIRI {
+            &[1]
+        } else {
+            &[1, 0xfeed, 0xc0ffee, 77]
+        };
+        for &seed in seeds {
             run_layout(&l, seed, steps);
         }
     }

@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Side-by-side runner: Go 1.19's map (../shared/bench/go119), gohmap through its C ABI and
+# hashbrown, on the identical workload matrix, in one run. Writes docs/performance.md (one
+# table: ns/op for each implementation, gohmap/Go and gohmap/hashbrown, geometric means,
+# bytes per entry at n = 1M) and docs/performance.svg (ns/op against n).
+#
+#   perf/run.sh                 full matrix: sizes 8,1024,65536,1048576,8388608 (8M: u64 only),
+#                               all ops, 5 reps of >= 200 ms (as go119bench's defaults)
+#   perf/run.sh --quick         sizes 8,1024,65536, 3 reps of >= 100 ms (a few minutes)
+#   perf/run.sh --keys u64 --sizes 1024,65536 --ops lookup_hit,lookup_miss --reps 3 --minrep-ms 100
+#   perf/run.sh --out /tmp/perfdocs    write the report elsewhere (default: docs/)
+#   perf/run.sh --hugepages     run the Rust driver with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 so
+#                               glibc malloc asks for transparent huge pages, as Go's heap does
+#                               (with THP in `madvise` mode, large cells depend on it)
+#
+# Environment: GO119_DIR (default ../shared/bench/go119 next to the repository), GO (the Go
+# 1.19 binary; default /usr/lib/go-1.19/bin/go, else `go` on PATH if it is go1.19).
+# If Go 1.19 is not installed the script says so (and how to install it) and runs the rest.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+KEYS="u32,u64,str"
+SIZES="8,1024,65536,1048576,8388608"
+OPS="all"
+REPS=5
+MINREP_MS=200
+OUT="$ROOT/docs"
+MODE="full"
+HUGE=0
+
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --quick) SIZES="8,1024,65536"; REPS=3; MINREP_MS=100; MODE="quick" ;;
+        --keys) KEYS="$2"; shift ;;
+        --sizes) SIZES="$2"; shift ;;
+        --ops) OPS="$2"; shift ;;
+        --reps) REPS="$2"; shift ;;
+        --minrep-ms) MINREP_MS="$2"; shift ;;
+        --out) OUT="$2"; shift ;;
+        --hugepages) HUGE=1 ;;
+        -h|--help) usage; exit 0 ;;
+        *) echo "run.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
+    esac
+    shift
+done
+
+T0=$(date +%s)
+GO119_DIR="${GO119_DIR:-$ROOT/../shared/bench/go119}"
+WORK="$(mktemp -d /tmp/gohmap-perf.XXXXXX)"
+GOBENCH="$WORK/go119bench"
+SIDE_BIN="$ROOT/target/release/sidebyside"
+SIDE_ENV=()
+[ "$HUGE" = 0 ] || SIDE_ENV=(GLIBC_TUNABLES=glibc.malloc.hugetlb=1)
+side() { env "${SIDE_ENV[@]}" "$SIDE_BIN" "$@"; }
+mkdir -p "$OUT"
+
+# ---- Go 1.19 --------------------------------------------------------------------------------
+GO_OK=0
+GO_NOTE=""
+GO_VERSION=""
+GO="${GO:-}"
+if [ -z "$GO" ]; then
+    if [ -x /usr/lib/go-1.19/bin/go ]; then
+        GO=/usr/lib/go-1.19/bin/go
+    elif command -v go >/dev/null 2>&1 && go version 2>/dev/null | grep -q 'go1\.19'; then
+        GO="$(command -v go)"
+    fi
+fi
+if [ -z "$GO" ] || [ ! -x "$GO" ]; then
+    GO_NOTE="Go 1.19 is not installed, so the Go column is empty. Install it with: apt-get install -y golang-1.19-go (it lands in /usr/lib/go-1.19/bin/go), then rerun perf/run.sh."
+    echo "run.sh: $GO_NOTE" >&2
+elif [ ! -f "$GO119_DIR/main.go" ]; then
+    GO_NOTE="The Go benchmark program was not found at $GO119_DIR (set GO119_DIR), so the Go column is empty."
+    echo "run.sh: $GO_NOTE" >&2
+else
+    echo "run.sh: building the Go 1.19 benchmark ($GO119_DIR -> $GOBENCH)" >&2
+    if (cd "$GO119_DIR" && GOCACHE=/tmp/gocache GOPATH=/tmp/gopath GOFLAGS=-mod=mod GOPROXY=off \
+            "$GO" build -o "$GOBENCH" .); then
+        GO_OK=1
+        GO_VERSION="$("$GO" version | awk '{print $3}') (go119bench)"
+    else
+        GO_NOTE="Building the Go benchmark failed (see stderr), so the Go column is empty."
+        echo "run.sh: $GO_NOTE" >&2
+    fi
+fi
+
+# ---- the Rust driver ------------------------------------------------------------------------
+echo "run.sh: building the Rust driver (cargo build --release -j1 -p gohmap-perf)" >&2
+cargo build --release -j1 -p gohmap-perf >&2
+
+# ---- the key sets must be the same ----------------------------------------------------------
+side -checksum > "$WORK/checksum.rust"
+if [ "$GO_OK" = 1 ]; then
+    "$GOBENCH" -checksum > "$WORK/checksum.go"
+    if cmp -s "$WORK/checksum.go" "$WORK/checksum.rust"; then
+        CHECKSUM="identical in Go and Rust ($(wc -l < "$WORK/checksum.go") lines: u32/u64/str x n)"
+        echo "run.sh: key-set checksums match" >&2
+    else
+        echo "run.sh: KEY-SET CHECKSUMS DIFFER: the two drivers do not run the same workload" >&2
+        diff "$WORK/checksum.go" "$WORK/checksum.rust" >&2 || true
+        exit 1
+    fi
+else
+    CHECKSUM="not compared (Go not run)"
+fi
+
+# ---- the matrix, one key type at a time, Go then Rust (so drift hits both alike) ------------
+RES="$WORK/results.txt"
+: > "$RES"
+IFS=',' read -r -a KEYLIST <<< "$KEYS"
+for k in "${KEYLIST[@]}"; do
+    if [ "$GO_OK" = 1 ]; then
+        echo "run.sh: go119 $k" >&2
+        "$GOBENCH" -keys "$k" -sizes "$SIZES" -ops "$OPS" -reps "$REPS" -minrep_ms "$MINREP_MS" \
+            2>>"$WORK/go.stderr" | tee -a "$RES" >&2
+    fi
+    echo "run.sh: gohmap, hashbrown $k" >&2
+    side -keys "$k" -sizes "$SIZES" -ops "$OPS" -reps "$REPS" -minrep_ms "$MINREP_MS" \
+        2>>"$WORK/rust.stderr" | tee -a "$RES" >&2
+done
+
+# ---- bytes per entry at n = 1M, u64 -> u64 --------------------------------------------------
+MEM="$WORK/mem.txt"
+: > "$MEM"
+if [ "$GO_OK" = 1 ]; then
+    # One process per variant gives the cleanest RSS figure (go119bench's note).
+    "$GOBENCH" -mem -keys u64 -variant grown 2>>"$WORK/go.stderr" >> "$MEM"
+    "$GOBENCH" -mem -keys u64 -variant presized 2>>"$WORK/go.stderr" >> "$MEM"
+fi
+side -mem -keys u64 2>>"$WORK/rust.stderr" >> "$MEM"
+cat "$MEM" >&2
+
+T1=$(date +%s)
+CMD="perf/run.sh"
+case "$MODE" in quick) CMD="$CMD --quick" ;; esac
+[ "$MODE" = quick ] || [ "$KEYS,$SIZES,$OPS,$REPS,$MINREP_MS" = "u32,u64,str,8,1024,65536,1048576,8388608,all,5,200" ] \
+    || CMD="perf/run.sh --keys $KEYS --sizes $SIZES --ops $OPS --reps $REPS --minrep-ms $MINREP_MS"
+THP="$(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo '?')"
+if [ "$HUGE" = 1 ]; then
+    CMD="$CMD --hugepages"
+    HUGE_NOTE="gohmap/hashbrown ran with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (malloc asks for transparent huge pages, like Go's heap); THP: $THP"
+else
+    HUGE_NOTE="gohmap/hashbrown use glibc malloc without huge pages while Go's heap asks for them (THP: $THP); \`--hugepages\` makes glibc ask for them too"
+fi
+
+{ echo "# $CMD  ($(date -u '+%Y-%m-%d %H:%M UTC'))"; cat "$RES" "$MEM"; } > "$OUT/performance-raw.txt"
+python3 "$ROOT/perf/report.py" --results "$RES" --mem "$MEM" --out "$OUT/performance.md" \
+    --svg performance.svg --command "$CMD" --checksum "$CHECKSUM" --go-note "$GO_NOTE" \
+    --go-version "$GO_VERSION" --elapsed "$((T1 - T0))" \
+    --huge-note "$HUGE_NOTE" \
+    --params "keys $KEYS; sizes $SIZES (sizes above 1M: u64 only); ops $OPS; $REPS reps of >= $MINREP_MS ms"
+python3 "$ROOT/perf/chart.py" "$RES" "$OUT/performance.svg"
+echo "run.sh: wrote $OUT/performance.md and $OUT/performance.svg in $((T1 - T0)) s (work files in $WORK)" >&2
+cat "$OUT/performance.md"

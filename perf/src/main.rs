@@ -199,51 +199,49 @@ trait BenchKey: Copy + Eq + Hash {
     fn checksum_bytes(&self, out: &mut Vec<u8>);
 }
 
-impl BenchKey for u64 {
-    const KIND: c_int = KIND_U64;
-    #[inline(always)]
-    unsafe fn assign(t: &MapType, h: *mut Hmap, k: Self) -> *mut c_void {
-        // SAFETY: the caller's promise; the descriptor's fast family is FAST_64 (kind U64).
-        unsafe { g::gohmap_mapassign_fast64(t, h, k) }
-    }
-    #[inline(always)]
-    unsafe fn access1(t: &MapType, h: *mut Hmap, k: Self) -> *mut c_void {
-        // SAFETY: as in `assign`.
-        unsafe { g::gohmap_mapaccess1_fast64(t, h, k) }
-    }
-    #[inline(always)]
-    unsafe fn delete(t: &MapType, h: *mut Hmap, k: Self) {
-        // SAFETY: as in `assign`.
-        unsafe { g::gohmap_mapdelete_fast64(t, h, k) }
-    }
-    fn checksum_bytes(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(self.to_string().as_bytes());
-        out.push(b',');
-    }
+/// `BenchKey` for an integer key passed by value: the two differ only in width and in which
+/// fast family they call.
+macro_rules! int_key {
+    ($ty:ty, $kind:expr, $assign:ident, $access1:ident, $delete:ident) => {
+        impl BenchKey for $ty {
+            const KIND: c_int = $kind;
+            #[inline(always)]
+            unsafe fn assign(t: &MapType, h: *mut Hmap, k: Self) -> *mut c_void {
+                // SAFETY: the caller's promise; the descriptor's fast family matches the kind.
+                unsafe { g::$assign(t, h, k) }
+            }
+            #[inline(always)]
+            unsafe fn access1(t: &MapType, h: *mut Hmap, k: Self) -> *mut c_void {
+                // SAFETY: as in `assign`.
+                unsafe { g::$access1(t, h, k) }
+            }
+            #[inline(always)]
+            unsafe fn delete(t: &MapType, h: *mut Hmap, k: Self) {
+                // SAFETY: as in `assign`.
+                unsafe { g::$delete(t, h, k) }
+            }
+            fn checksum_bytes(&self, out: &mut Vec<u8>) {
+                out.extend_from_slice(self.to_string().as_bytes());
+                out.push(b',');
+            }
+        }
+    };
 }
 
-impl BenchKey for u32 {
-    const KIND: c_int = KIND_U32;
-    #[inline(always)]
-    unsafe fn assign(t: &MapType, h: *mut Hmap, k: Self) -> *mut c_void {
-        // SAFETY: the caller's promise; the descriptor's fast family is FAST_32 (kind U32).
-        unsafe { g::gohmap_mapassign_fast32(t, h, k) }
-    }
-    #[inline(always)]
-    unsafe fn access1(t: &MapType, h: *mut Hmap, k: Self) -> *mut c_void {
-        // SAFETY: as in `assign`.
-        unsafe { g::gohmap_mapaccess1_fast32(t, h, k) }
-    }
-    #[inline(always)]
-    unsafe fn delete(t: &MapType, h: *mut Hmap, k: Self) {
-        // SAFETY: as in `assign`.
-        unsafe { g::gohmap_mapdelete_fast32(t, h, k) }
-    }
-    fn checksum_bytes(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(self.to_string().as_bytes());
-        out.push(b',');
-    }
-}
+int_key!(
+    u64,
+    KIND_U64,
+    gohmap_mapassign_fast64,
+    gohmap_mapaccess1_fast64,
+    gohmap_mapdelete_fast64
+);
+int_key!(
+    u32,
+    KIND_U32,
+    gohmap_mapassign_fast32,
+    gohmap_mapaccess1_fast32,
+    gohmap_mapdelete_fast32
+);
 
 #[inline(always)]
 fn go_string(s: &[u8]) -> GoString {

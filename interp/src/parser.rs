@@ -820,40 +820,20 @@ impl Parser {
 
     fn primary(&mut self) -> PResult<Expr> {
         let pos = self.pos();
+        let leaf = match self.peek().clone() {
+            Tok::Ident(s) => Some(ExprKind::Ident(s)),
+            Tok::Int(v) => Some(ExprKind::Int(v)),
+            Tok::Float(v) => Some(ExprKind::Float(v)),
+            Tok::Char(v) => Some(ExprKind::Char(v)),
+            Tok::Str(v) => Some(ExprKind::Str(v)),
+            _ => None,
+        };
         let mut x = match self.peek().clone() {
-            Tok::Ident(s) => {
+            _ if leaf.is_some() => {
                 self.next();
                 Expr {
                     pos,
-                    kind: ExprKind::Ident(s),
-                }
-            }
-            Tok::Int(v) => {
-                self.next();
-                Expr {
-                    pos,
-                    kind: ExprKind::Int(v),
-                }
-            }
-            Tok::Float(v) => {
-                self.next();
-                Expr {
-                    pos,
-                    kind: ExprKind::Float(v),
-                }
-            }
-            Tok::Char(v) => {
-                self.next();
-                Expr {
-                    pos,
-                    kind: ExprKind::Char(v),
-                }
-            }
-            Tok::Str(v) => {
-                self.next();
-                Expr {
-                    pos,
-                    kind: ExprKind::Str(v),
+                    kind: leaf.unwrap(),
                 }
             }
             Tok::Op("(") => {

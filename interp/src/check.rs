@@ -83,6 +83,30 @@ impl TE {
     }
 }
 
+impl Checker {
+    /// A single right-hand side producing `n` values (`a, b := f()`, `v, ok := m[k]`): the
+    /// checked expression and its value types, or Go's mismatch errors.
+    fn multi_rhs(&mut self, pos: Pos, rhs: &Expr, n: usize) -> R<(TE, Vec<Type>)> {
+        let te = self.expr_multi(rhs, n)?;
+        let Type::Tuple(ts) = te.ty.clone() else {
+            return err(
+                pos,
+                format!("assignment mismatch: {n} variables but 1 value"),
+            );
+        };
+        if ts.len() != n {
+            let callee = self.callee_name(rhs);
+            let s = if ts.len() == 1 { "" } else { "s" };
+            let msg = format!(
+                "assignment mismatch: {n} variables but {callee} returns {} value{s}",
+                ts.len()
+            );
+            return err(start_pos(rhs), msg);
+        }
+        Ok((te, ts.to_vec()))
+    }
+}
+
 /// Go's "assignment mismatch: N variables but M values".
 fn mismatch<T>(pos: Pos, vars: usize, vals: usize) -> R<T> {
     let s = |n: usize| if n == 1 { "" } else { "s" };
@@ -964,24 +988,7 @@ impl Checker {
             return Ok((names.iter().map(|_| t.clone()).collect(), VarInit::Each(es)));
         }
         if vals.len() == 1 && names.len() > 1 {
-            let te = self.expr_multi(&vals[0], names.len())?;
-            let Type::Tuple(ts) = &te.ty else {
-                return err(
-                    pos,
-                    format!("assignment mismatch: {} variables but 1 value", names.len()),
-                );
-            };
-            if ts.len() != names.len() {
-                return err(
-                    start_pos(&vals[0]),
-                    format!(
-                        "assignment mismatch: {} variables but {} returns {} values",
-                        names.len(),
-                        self.callee_name(&vals[0]),
-                        ts.len()
-                    ),
-                );
-            }
+            let (te, ts) = self.multi_rhs(pos, &vals[0], names.len())?;
             if let Some(d) = &declared
                 && ts.iter().any(|t| t != d)
             {
@@ -1048,25 +1055,7 @@ impl Checker {
         }
         // Right-hand sides are checked before the new names are in scope.
         let (types, init) = if rhs.len() == 1 && lhs.len() > 1 {
-            let te = self.expr_multi(&rhs[0], lhs.len())?;
-            let Type::Tuple(ts) = te.ty.clone() else {
-                return err(
-                    pos,
-                    format!("assignment mismatch: {} variables but 1 value", lhs.len()),
-                );
-            };
-            if ts.len() != lhs.len() {
-                return err(
-                    start_pos(&rhs[0]),
-                    format!(
-                        "assignment mismatch: {} variables but {} returns {} value{}",
-                        lhs.len(),
-                        self.callee_name(&rhs[0]),
-                        ts.len(),
-                        if ts.len() == 1 { "" } else { "s" }
-                    ),
-                );
-            }
+            let (te, ts) = self.multi_rhs(pos, &rhs[0], lhs.len())?;
             (ts.to_vec(), VarInit::Tuple(te.e))
         } else {
             if rhs.len() != lhs.len() {
@@ -1227,24 +1216,7 @@ impl Checker {
             return Ok(());
         }
         if rhs.len() == 1 && lhs.len() > 1 {
-            let te = self.expr_multi(&rhs[0], lhs.len())?;
-            let Type::Tuple(ts) = te.ty.clone() else {
-                return err(
-                    pos,
-                    format!("assignment mismatch: {} variables but 1 value", lhs.len()),
-                );
-            };
-            if ts.len() != lhs.len() {
-                return err(
-                    start_pos(&rhs[0]),
-                    format!(
-                        "assignment mismatch: {} variables but {} returns {} values",
-                        lhs.len(),
-                        self.callee_name(&rhs[0]),
-                        ts.len()
-                    ),
-                );
-            }
+            let (te, ts) = self.multi_rhs(pos, &rhs[0], lhs.len())?;
             let mut places = Vec::new();
             for (l, t) in lhs.iter().zip(ts.iter()) {
                 let (p, lt) = self.place(l)?;

@@ -81,6 +81,15 @@ impl TE {
     pub fn new(e: E, ty: Type) -> TE {
         TE { e, ty, cv: None }
     }
+
+    /// A constant expression: its run-time value and its compile-time value.
+    pub fn constant(v: Value, ty: Type, cv: CV) -> TE {
+        TE {
+            e: E::Const(v),
+            ty,
+            cv: Some(cv),
+        }
+    }
 }
 
 impl Checker {

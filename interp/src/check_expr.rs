@@ -859,13 +859,7 @@ impl Checker {
             && let Some((Sym::Pkg(pkg), _)) = self.lookup(p)
         {
             self.use_pkg(&pkg, b.pos)?;
-            let c = |cv: CV, t: Type| {
-                Ok(TE {
-                    e: E::Const(cv_value(&cv, &t.default_type())),
-                    ty: t,
-                    cv: Some(cv),
-                })
-            };
+            let c = |cv: CV, t: Type| Ok(TE::constant(cv_value(&cv, &t.default_type()), t, cv));
             return match (pkg.as_str(), name) {
                 ("math", "MaxInt64") | ("math", "MaxInt") => {
                     c(CV::Int(i64::MAX as i128), Type::UntypedInt)
@@ -1253,30 +1247,20 @@ impl Checker {
                             format!("cannot convert {} ({c}) to type {t}", self.describe(a)),
                         );
                     }
-                    return Ok(TE {
-                        e: E::Const(Value::Int(*i as i64)),
-                        ty: t.clone(),
-                        cv: Some(cv.clone()),
-                    });
+                    return Ok(TE::constant(Value::Int(*i as i64), t.clone(), cv.clone()));
                 }
                 (CV::Int(i), Type::Float) => {
-                    return Ok(TE {
-                        e: E::Const(Value::Float(*i as f64)),
-                        ty: t.clone(),
-                        cv: Some(CV::Float(*i as f64)),
-                    });
+                    return Ok(TE::constant(
+                        Value::Float(*i as f64),
+                        t.clone(),
+                        CV::Float(*i as f64),
+                    ));
                 }
                 (CV::Float(f), Type::Float) => {
-                    return Ok(TE {
-                        e: E::Const(Value::Float(*f)),
-                        ty: t.clone(),
-                        cv: Some(cv.clone()),
-                    });
+                    return Ok(TE::constant(Value::Float(*f), t.clone(), cv.clone()));
                 }
-                (CV::Float(f), Type::Int(k)) if !x.ty.is_untyped() => {
-                    let v = *f as i128;
-                    let _ = k;
-                    return Ok(TE::new(E::Const(Value::Int(v as i64)), t.clone()));
+                (CV::Float(f), Type::Int(_)) if !x.ty.is_untyped() => {
+                    return Ok(TE::new(E::Const(Value::Int(*f as i128 as i64)), t.clone()));
                 }
                 (CV::Float(f), Type::Int(k)) => {
                     if f.fract() != 0.0 || !k.fits(*f as i128) {
@@ -1288,34 +1272,22 @@ impl Checker {
                             ),
                         );
                     }
-                    return Ok(TE {
-                        e: E::Const(Value::Int(*f as i64)),
-                        ty: t.clone(),
-                        cv: Some(CV::Int(*f as i128)),
-                    });
+                    return Ok(TE::constant(
+                        Value::Int(*f as i64),
+                        t.clone(),
+                        CV::Int(*f as i128),
+                    ));
                 }
                 (CV::Str(s), Type::Str) => {
-                    return Ok(TE {
-                        e: E::Const(Value::Str(s.clone())),
-                        ty: t.clone(),
-                        cv: Some(cv.clone()),
-                    });
+                    return Ok(TE::constant(Value::Str(s.clone()), t.clone(), cv.clone()));
                 }
                 (CV::Bool(b), Type::Bool) => {
-                    return Ok(TE {
-                        e: E::Const(Value::Bool(*b)),
-                        ty: t.clone(),
-                        cv: Some(cv.clone()),
-                    });
+                    return Ok(TE::constant(Value::Bool(*b), t.clone(), cv.clone()));
                 }
                 (CV::Int(i), Type::Str) if x.ty.is_integer() => {
                     let c = char::from_u32(*i as u32).unwrap_or('\u{FFFD}');
                     let s: Rc<str> = Rc::from(c.to_string());
-                    return Ok(TE {
-                        e: E::Const(Value::Str(s.clone())),
-                        ty: Type::Str,
-                        cv: Some(CV::Str(s)),
-                    });
+                    return Ok(TE::constant(Value::Str(s.clone()), Type::Str, CV::Str(s)));
                 }
                 _ => {}
             }

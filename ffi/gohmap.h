@@ -325,6 +325,123 @@ bool gohmap_c128equal(const void *a, const void *b);
 /* 1 if this process hashes with AES-NI, 0 for the portable hash. */
 int gohmap_uses_aes(void);
 
+/* ---- introspection: statistics, invariant check, GC tracing ---------------------------- */
+
+/* Which grow is in progress (gohmap_stats.grow_kind). */
+enum {
+    GOHMAP_GROW_NONE = 0,      /* not growing                                               */
+    GOHMAP_GROW_DOUBLING = 1,  /* 2^(B-1) old buckets splitting into 2^B                     */
+    GOHMAP_GROW_SAME_SIZE = 2, /* same size: overflow chains being compacted                 */
+    GOHMAP_GROW_SHRINKING = 3  /* shrinking: 2^(B+1) old buckets merging into 2^B            */
+};
+
+/*
+ * The shape and footprint of a map, filled by gohmap_mapstats (the type cannot share the
+ * function's name in C). All zero for a nil map. `bytes` is exact: the sum of the sizes gohmap
+ * asked the allocator for and still holds for this map — its header (unless you supplied it),
+ * the current and old bucket arrays (not your first bucket), the extra record, separately
+ * allocated overflow buckets, out-of-line keys and elems, and memory retired while iterators
+ * pin the map. It cannot include what the allocator adds on top (malloc headers, rounding).
+ */
+typedef struct gohmap_stats {
+    intptr_t count;          /* live entries, len(m)                                          */
+    uint8_t B;               /* log2 of the main bucket count                                  */
+    uint8_t grow_kind;       /* GOHMAP_GROW_*                                                  */
+    uint8_t reserved[6];     /* zero                                                           */
+    uintptr_t buckets;       /* main buckets of the current table (2^B; 0 before the first)   */
+    uintptr_t oldbuckets;    /* main buckets of the old table (0 when not growing)             */
+    uintptr_t evacuated;     /* old main buckets evacuated so far (0 when not growing)         */
+    uintptr_t overflow;      /* overflow buckets in the chains of the current and old tables  */
+    uintptr_t prealloc_free; /* preallocated overflow buckets of the current array still free  */
+    uintptr_t bytes;         /* bytes held through the allocator (above)                       */
+    double load;             /* count / 2^B (0 without buckets)                                */
+    uintptr_t longest_chain; /* buckets in the longest chain a lookup may walk                 */
+    uintptr_t pins;          /* iterations currently pinning the map                           */
+} gohmap_stats;
+
+/*
+ * Fill *stats for map h (nil: all zero). Reads only: no allocation, no growth work, no host
+ * callback; O(buckets + overflow buckets). Like any read it must not run concurrently with a
+ * write, nor with an iteration of h ending on another thread. A NULL stats is reported as
+ * GOHMAP_PANIC_BAD_ARGUMENT; a NULL descriptor as GOHMAP_PANIC_BAD_MAPTYPE, *stats zeroed.
+ */
+void gohmap_mapstats(const gohmap_maptype *t, const gohmap_hmap *h, gohmap_stats *stats);
+
+/* Codes returned by gohmap_mapcheck: one per check, stable. The spec's invariant numbers. */
+enum {
+    GOHMAP_CHECK_OK = 0,
+    GOHMAP_CHECK_I1_CELL_STATE = 1,   /* an evacuation mark (2..4) in the current table       */
+    GOHMAP_CHECK_I2_EVACUATION = 2,   /* an old chain evacuated only in part                  */
+    GOHMAP_CHECK_I3_UNTOUCHED = 3,    /* a new bucket written before its old one moved        */
+    GOHMAP_CHECK_I4_EMPTY_REST = 4,   /* emptyRest cells not a suffix of their chain          */
+    GOHMAP_CHECK_I5_ZERO_ELEM = 5,    /* an empty cell with a non-zero elem                   */
+    GOHMAP_CHECK_I6_COUNT = 6,        /* count differs from the number of full cells          */
+    GOHMAP_CHECK_I7_GROW_STATE = 7,   /* nevacuate, sameSizeGrow or an array size is wrong    */
+    GOHMAP_CHECK_I8_SMALL_MAP = 8,    /* B = 0 while growing or with an overflow bucket       */
+    GOHMAP_CHECK_I9_WRITING = 9,      /* the writing flag is set outside a write              */
+    GOHMAP_CHECK_I10_PREALLOC = 10,   /* free preallocated overflow buckets not pristine      */
+    GOHMAP_CHECK_PLACEMENT = 11,      /* a key in the wrong bucket or with the wrong tophash  */
+    GOHMAP_CHECK_RECLAIM = 12,        /* memory retired while no iterator pins the map        */
+    GOHMAP_CHECK_CHAIN = 13,          /* an overflow chain that loops                         */
+    GOHMAP_CHECK_MAPTYPE = 14         /* the descriptor is NULL or fails validation           */
+};
+
+/*
+ * Walk every invariant of the spec (the descriptor first) and return the first violation's
+ * GOHMAP_CHECK_* code, or 0. If msg != NULL, writes a NUL-terminated message (truncated to
+ * msg_len bytes) naming the invariant, what is wrong and where ("I4: cell after emptyRest
+ * (current bucket 3)"; "" when all hold). Never calls the panic handler for what it finds.
+ * O(entries) with one hash per key: meant for hosts' debug builds and tests. It detects
+ * corrupted values (marks, counts, links to the sentinel); a wild pointer (an overwritten
+ * overflow link, a freed array) is followed, not detected. No write may be in progress.
+ */
+int gohmap_mapcheck(const gohmap_maptype *t, const gohmap_hmap *h, char *msg, size_t msg_len);
+
+/* Called by gohmap_mapvisit with its ctx and one entry's key and elem; non-zero stops. */
+typedef int (*gohmap_visitor)(void *ctx, void *key, void *elem);
+
+/*
+ * Call visitor(ctx, key, elem) for every live entry of h, exactly once each, so that a host
+ * collector can mark what the map holds. `key`/`elem` point at the key and elem values
+ * (key_size / elem_size bytes): for keys or elems over 128 bytes, at the out-of-line storage.
+ * The slot holding the pointer to that storage, and every other byte of map memory, holds no
+ * host reference: the host never needs to scan map memory itself. Entries still in old
+ * buckets during a grow are visited; evacuated old copies and memory retired for iterators
+ * are not (they are stale copies of visited entries). Returns the first non-zero visitor
+ * result (the walk stops there), else 0. Allocates nothing and calls no other callback; a nil
+ * map visits nothing. The visitor may read the map (and its keys/elems) but must not write to
+ * it: a write during the walk is detected on a best-effort basis and is fatal
+ * (GOHMAP_FATAL_CONCURRENT_ITER_WRITE). A NULL visitor is reported as
+ * GOHMAP_PANIC_BAD_ARGUMENT, a NULL descriptor as GOHMAP_PANIC_BAD_MAPTYPE; both return 0.
+ */
+int gohmap_mapvisit(const gohmap_maptype *t, const gohmap_hmap *h, gohmap_visitor visitor,
+                    void *ctx);
+
+/*
+ * WRITE BARRIERS AND TRACING
+ *   gohmap does not know which bytes of a key or elem are references: it copies them as plain
+ *   memory. These are every point where key or elem bytes are written into, or copied between,
+ *   map-owned memory:
+ *     1. gohmap_mapassign* stores the key into a new cell (and overwrites the stored key of an
+ *        existing one when the descriptor has GOHMAP_KEY_NEEDUPDATE, and always for faststr);
+ *     2. the elem is stored by *you*, through the pointer the assign returned (your barrier);
+ *     3. evacuation (by assigns and deletes while a grow or shrink is in progress, and by any
+ *        call that finishes one) copies keys and elems to the new table; for out-of-line ones
+ *        only the pointer moves, the storage does not;
+ *     4. gohmap_mapclone copies every key and elem into the new map (new out-of-line storage);
+ *     5. gohmap_mapdelete, gohmap_mapclear and gohmap_mapfree zero or free cells and storage;
+ *     6. out-of-line storage is allocated zeroed by the assign that needs it, and freed (or
+ *        kept for iterators, holding stale copies) when its entry is deleted.
+ *   Map memory comes from gohmap's allocator, not your heap, so your collector cannot see it.
+ *   Stop-the-world collector: call gohmap_mapvisit on every reachable map while marking.
+ *   Incremental or concurrent collector: treat each map as a root to re-scan with
+ *   gohmap_mapvisit at the end of marking (at a safepoint where no map call is running),
+ *   or, equivalently, shade the key and elem at points 1 and 2 and every object a cloned or
+ *   evacuating map copies (points 3 and 4: simplest is to re-scan maps written since the
+ *   scan began). Deleted and evacuated copies (points 3, 5, 6) never need marking: the live
+ *   copy is visited. Keep objects referenced by keys alive while the key is in the map.
+ */
+
 /* ---- host hooks ------------------------------------------------------------------------- */
 
 /* alloc returns `size` zeroed bytes aligned to `align`, or NULL; free receives exactly the size
@@ -398,6 +515,20 @@ void gohmap_set_seed(uint64_t seed);
 #define GOHMAP_MAPTYPE_KIND_OFFSET 52
 #define GOHMAP_MAPTYPE_FAST_OFFSET 53
 
+#define GOHMAP_STATS_SIZE 88
+#define GOHMAP_STATS_COUNT_OFFSET 0
+#define GOHMAP_STATS_B_OFFSET 8
+#define GOHMAP_STATS_GROW_KIND_OFFSET 9
+#define GOHMAP_STATS_BUCKETS_OFFSET 16
+#define GOHMAP_STATS_OLDBUCKETS_OFFSET 24
+#define GOHMAP_STATS_EVACUATED_OFFSET 32
+#define GOHMAP_STATS_OVERFLOW_OFFSET 40
+#define GOHMAP_STATS_PREALLOC_FREE_OFFSET 48
+#define GOHMAP_STATS_BYTES_OFFSET 56
+#define GOHMAP_STATS_LOAD_OFFSET 64
+#define GOHMAP_STATS_LONGEST_CHAIN_OFFSET 72
+#define GOHMAP_STATS_PINS_OFFSET 80
+
 GOHMAP_STATIC_ASSERT(sizeof(gohmap_hmap) == GOHMAP_HMAP_SIZE, "hmap is 48 bytes");
 GOHMAP_STATIC_ASSERT(offsetof(gohmap_hmap, count) == GOHMAP_HMAP_COUNT_OFFSET, "len(m) at 0");
 GOHMAP_STATIC_ASSERT(offsetof(gohmap_hmap, flags) == GOHMAP_HMAP_FLAGS_OFFSET, "flags");
@@ -422,6 +553,28 @@ GOHMAP_STATIC_ASSERT(offsetof(gohmap_maptype, kind) == GOHMAP_MAPTYPE_KIND_OFFSE
 GOHMAP_STATIC_ASSERT(offsetof(gohmap_maptype, fast) == GOHMAP_MAPTYPE_FAST_OFFSET, "fast");
 GOHMAP_STATIC_ASSERT(sizeof(gohmap_string) == 16, "Go's string header");
 GOHMAP_STATIC_ASSERT(GOHMAP_BUCKET_SIZE(8, 8) == 144, "map[int64]int64 buckets are 144 bytes");
+GOHMAP_STATIC_ASSERT(sizeof(gohmap_stats) == GOHMAP_STATS_SIZE, "mapstats size");
+GOHMAP_STATIC_ASSERT(offsetof(gohmap_stats, count) == GOHMAP_STATS_COUNT_OFFSET, "count");
+GOHMAP_STATIC_ASSERT(offsetof(gohmap_stats, B) == GOHMAP_STATS_B_OFFSET, "stats B");
+GOHMAP_STATIC_ASSERT(offsetof(gohmap_stats, grow_kind) == GOHMAP_STATS_GROW_KIND_OFFSET,
+                     "grow_kind");
+GOHMAP_STATIC_ASSERT(offsetof(gohmap_stats, buckets) == GOHMAP_STATS_BUCKETS_OFFSET,
+                     "stats buckets");
+GOHMAP_STATIC_ASSERT(offsetof(gohmap_stats, oldbuckets) == GOHMAP_STATS_OLDBUCKETS_OFFSET,
+                     "stats oldbuckets");
+GOHMAP_STATIC_ASSERT(offsetof(gohmap_stats, evacuated) == GOHMAP_STATS_EVACUATED_OFFSET,
+                     "evacuated");
+GOHMAP_STATIC_ASSERT(offsetof(gohmap_stats, overflow) == GOHMAP_STATS_OVERFLOW_OFFSET,
+                     "overflow");
+GOHMAP_STATIC_ASSERT(offsetof(gohmap_stats, prealloc_free) ==
+                         GOHMAP_STATS_PREALLOC_FREE_OFFSET,
+                     "prealloc_free");
+GOHMAP_STATIC_ASSERT(offsetof(gohmap_stats, bytes) == GOHMAP_STATS_BYTES_OFFSET, "bytes");
+GOHMAP_STATIC_ASSERT(offsetof(gohmap_stats, load) == GOHMAP_STATS_LOAD_OFFSET, "load");
+GOHMAP_STATIC_ASSERT(offsetof(gohmap_stats, longest_chain) ==
+                         GOHMAP_STATS_LONGEST_CHAIN_OFFSET,
+                     "longest_chain");
+GOHMAP_STATIC_ASSERT(offsetof(gohmap_stats, pins) == GOHMAP_STATS_PINS_OFFSET, "pins");
 
 #ifdef __cplusplus
 }

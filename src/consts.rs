@@ -51,6 +51,13 @@ pub const SAME_SIZE_GROW: u8 = 8;
 pub const CALLER_HEADER: u8 = 16;
 /// gohmap: the one-bucket array in use (or retired) was supplied by the caller; never freed.
 pub const CALLER_BUCKET: u8 = 32;
+/// gohmap: the grow in progress halves the bucket count (a shrink, see `shrink.rs`): old bucket
+/// `i` and its sibling `i + 2^B` both evacuate into new bucket `i`.
+pub const SHRINKING: u8 = 64;
+
+/// Maps with fewer buckets than `2^SHRINK_MIN_B` never shrink by themselves: the memory is
+/// small and a tiny map's size swings are the common case (`mapshrink` still works).
+pub const SHRINK_MIN_B: u8 = 4;
 
 /// `hiter.check_bucket` value meaning "no filtering".
 pub const NO_CHECK: usize = usize::MAX;
@@ -101,7 +108,8 @@ const _: () = assert!(
     "keys start right after the tophash array, pointer-aligned"
 );
 const _: () = assert!(
-    (CALLER_HEADER | CALLER_BUCKET) & (ITERATOR | OLD_ITERATOR | HASH_WRITING | SAME_SIZE_GROW)
+    (CALLER_HEADER | CALLER_BUCKET | SHRINKING)
+        & (ITERATOR | OLD_ITERATOR | HASH_WRITING | SAME_SIZE_GROW)
         == 0,
     "gohmap's private flag bits must not overlap Go's"
 );

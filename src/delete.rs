@@ -15,6 +15,7 @@ use crate::maptype::MapType;
 use crate::panic;
 use crate::rand::fastrand;
 use crate::retire::{self, Obj};
+use crate::shrink;
 
 /// `mapdelete`. Deleting from a nil map or a missing key does nothing. Never allocates in a way
 /// that can fail it: without memory to evacuate first, it deletes in the old table.
@@ -66,7 +67,10 @@ unsafe fn delete_locked<K: MapKey>(t: &MapType, h: &Hmap, key: K, hash: usize) {
     // SAFETY: head is a live head bucket of the key's chain.
     if let Some((b, i)) = unsafe { find_in_chain(t, key, top_hash(hash), head) } {
         // SAFETY: a found cell of this chain, writing flag held.
-        unsafe { remove(t, h, head, b, i) };
+        unsafe {
+            remove(t, h, head, b, i);
+            shrink::after_delete(t, h);
+        }
     }
 }
 

@@ -65,7 +65,7 @@ unsafe fn free_live_objects(t: &MapType, h: &Hmap) {
 ///
 /// # Safety
 /// Nobody will read `base` again.
-unsafe fn discard_array(t: &MapType, h: &Hmap, base: *mut u8, b: u8) {
+pub(crate) unsafe fn discard_array(t: &MapType, h: &Hmap, base: *mut u8, b: u8) {
     if b == 0 && h.flags() & CALLER_BUCKET != 0 {
         h.set_flags(h.flags() & !CALLER_BUCKET);
         return;
@@ -79,7 +79,7 @@ unsafe fn discard_array(t: &MapType, h: &Hmap, base: *mut u8, b: u8) {
 ///
 /// # Safety
 /// The caller owns the map for writing and nobody will read that memory again.
-unsafe fn drop_entries_and_old_table(t: &MapType, h: &Hmap) {
+pub(crate) unsafe fn drop_entries_and_old_table(t: &MapType, h: &Hmap) {
     // SAFETY: caller's promise.
     unsafe {
         free_live_objects(t, h);
@@ -116,16 +116,23 @@ pub unsafe fn mapclear(t: &MapType, h: *mut Hmap) {
             (*e).next_overflow.set(next);
         }
     }
+    reset_header(h, h.b.get());
+    if h.flags() & HASH_WRITING == 0 {
+        panic::concurrent_writes();
+    }
+    h.set_flags(h.flags() & !HASH_WRITING);
+}
+
+/// The header of an emptied map with `2^b` buckets and no grow: a fresh seed, so the old
+/// contents' collisions do not carry over.
+pub(crate) fn reset_header(h: &Hmap, b: u8) {
+    h.b.set(b);
     h.oldbuckets.set(std::ptr::null_mut());
     h.nevacuate.set(0);
     h.noverflow.set(0);
     h.count.set(0);
     h.hash0.set(fastrand());
-    h.set_flags(h.flags() & !SAME_SIZE_GROW);
-    if h.flags() & HASH_WRITING == 0 {
-        panic::concurrent_writes();
-    }
-    h.set_flags(h.flags() & !HASH_WRITING);
+    h.set_flags(h.flags() & !(SAME_SIZE_GROW | SHRINKING));
 }
 
 /// `mapfree`: releases everything the map owns — out-of-line keys and elems, bucket arrays and

@@ -88,14 +88,24 @@ impl Hmap {
     pub fn same_size_grow(&self) -> bool {
         self.flags() & SAME_SIZE_GROW != 0
     }
+    /// Whether the grow in progress halves the bucket count (gohmap's shrink).
+    #[inline(always)]
+    pub fn shrinking(&self) -> bool {
+        self.flags() & SHRINKING != 0
+    }
     /// `B` of the old array in the grow in progress.
     #[inline(always)]
     pub fn old_b(&self) -> u8 {
-        if self.same_size_grow() {
-            self.b.get()
-        } else {
-            self.b.get() - 1
+        match self.flags() & (SAME_SIZE_GROW | SHRINKING) {
+            0 => self.b.get() - 1,
+            SAME_SIZE_GROW => self.b.get(),
+            _ => self.b.get() + 1,
         }
+    }
+    /// The mask that selects a hash's old bucket in the grow in progress.
+    #[inline(always)]
+    pub fn old_mask(&self) -> usize {
+        self.noldbuckets() - 1
     }
     /// Old buckets in the grow in progress (`noldbuckets`).
     #[inline(always)]
@@ -143,6 +153,15 @@ pub fn over_load_factor(count: isize, b: u8) -> bool {
 pub fn too_many_overflow_buckets(noverflow: u16, b: u8) -> bool {
     let b = b.min(15);
     noverflow >= (1u16 << b)
+}
+
+/// Whether `count` entries are few enough for a table of `2^b` buckets to shrink: under an
+/// eighth of the load at which it would grow (0.8 entries per bucket). Halving then leaves at
+/// most a quarter of that load, so a map must double its entries to grow again and lose three
+/// quarters of them to shrink again: sizes near either threshold never thrash.
+#[inline(always)]
+pub fn under_load_for_shrink(count: isize, b: u8) -> bool {
+    b >= SHRINK_MIN_B && (count as usize) < LOAD_FACTOR_NUM * (bucket_shift(b) >> 4)
 }
 
 /// The `B` that `makemap` picks for `hint` entries.

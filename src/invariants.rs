@@ -16,6 +16,12 @@
 //! * Placement: a full cell whose key equals itself sits in the bucket its hash selects, with
 //!   the tophash its hash gives.
 //! * Reclamation: memory is retired only while iterators pin the map.
+//! * Chains: an overflow chain longer than 2^24 buckets is taken to be a loop.
+//!
+//! Each check has a stable code ([`Check`]), the `GOHMAP_CHECK_*` constants of the C header,
+//! returned by `gohmap_mapcheck`. The walk detects corruption of the map's *values* (marks,
+//! counts, links to the sentinel); a wild pointer (a freed array, an overwritten overflow link)
+//! is followed, not detected: that is undefined behaviour no walk can guard against.
 //!
 //! The walk calls the descriptor's hasher and equality on stored keys (never on NaN-like keys'
 //! hashes, which are random), and allocates nothing.
@@ -27,11 +33,92 @@ use crate::hmap::{Hmap, bucket_mask, bucket_shift};
 use crate::maptype::MapType;
 use crate::retire;
 
+/// One check of the walk. Its [`Check::code`] is stable: it is the `GOHMAP_CHECK_*` value that
+/// `gohmap_mapcheck` returns, so a host can act on it without parsing the message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(i32)]
+pub enum Check {
+    /// I1: a mark only old tables may hold (2..=4) in the current table.
+    CellState = 1,
+    /// I2: a partly evacuated old chain.
+    Evacuation = 2,
+    /// I3: a new bucket written before its old source was evacuated.
+    Untouched = 3,
+    /// I4: emptyRest not a suffix of its chain.
+    EmptyRest = 4,
+    /// I5: an empty cell with a non-zero elem.
+    ZeroElem = 5,
+    /// I6: `count` differs from the full cells.
+    Count = 6,
+    /// I7: growth bookkeeping (`nevacuate`, `sameSizeGrow`, array sizes).
+    GrowState = 7,
+    /// I8: `B = 0` while growing or with an overflow bucket.
+    SmallMap = 8,
+    /// I9: `hashWriting` set outside a write.
+    Writing = 9,
+    /// I10: the free preallocated overflow buckets.
+    Prealloc = 10,
+    /// A key in the wrong bucket, or with a tophash its hash does not give.
+    Placement = 11,
+    /// Memory retired while no iterator pins the map.
+    Reclaim = 12,
+    /// An overflow chain that loops.
+    Chain = 13,
+    /// The descriptor fails validation (only `gohmap_mapcheck` reports this: the walk itself
+    /// trusts its descriptor).
+    MapType = 14,
+}
+
+impl Check {
+    /// Every check, in code order.
+    pub const ALL: [Check; 14] = [
+        Check::CellState,
+        Check::Evacuation,
+        Check::Untouched,
+        Check::EmptyRest,
+        Check::ZeroElem,
+        Check::Count,
+        Check::GrowState,
+        Check::SmallMap,
+        Check::Writing,
+        Check::Prealloc,
+        Check::Placement,
+        Check::Reclaim,
+        Check::Chain,
+        Check::MapType,
+    ];
+
+    /// The stable code (`GOHMAP_CHECK_*`), never 0.
+    pub fn code(self) -> i32 {
+        self as i32
+    }
+
+    /// The name messages start with: the spec's (`"I4"`, `"placement"`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Check::CellState => "I1",
+            Check::Evacuation => "I2",
+            Check::Untouched => "I3",
+            Check::EmptyRest => "I4",
+            Check::ZeroElem => "I5",
+            Check::Count => "I6",
+            Check::GrowState => "I7",
+            Check::SmallMap => "I8",
+            Check::Writing => "I9",
+            Check::Prealloc => "I10",
+            Check::Placement => "placement",
+            Check::Reclaim => "reclaim",
+            Check::Chain => "chain",
+            Check::MapType => "maptype",
+        }
+    }
+}
+
 /// The first invariant found broken, and where.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Violation {
-    /// Which invariant (`"I4"`, `"placement"`, ...).
-    pub invariant: &'static str,
+    /// Which invariant.
+    pub check: Check,
     /// What is wrong.
     pub what: &'static str,
     /// Main bucket index where it was seen (0 when not about a bucket).
@@ -46,19 +133,17 @@ impl std::fmt::Display for Violation {
         write!(
             f,
             "{}: {} ({} bucket {})",
-            self.invariant, self.what, table, self.bucket
+            self.check.name(),
+            self.what,
+            table,
+            self.bucket
         )
     }
 }
 
-fn fail(
-    invariant: &'static str,
-    what: &'static str,
-    bucket: usize,
-    old: bool,
-) -> Result<(), Violation> {
+fn fail<T>(check: Check, what: &'static str, bucket: usize, old: bool) -> Result<T, Violation> {
     Err(Violation {
-        invariant,
+        check,
         what,
         bucket,
         old,
@@ -79,33 +164,52 @@ pub unsafe fn check_invariants(t: &MapType, h: *const Hmap) -> Result<(), Violat
         return Ok(());
     };
     if h.flags() & HASH_WRITING != 0 {
-        return fail("I9", "hashWriting set outside a write", 0, false);
+        return fail(Check::Writing, "hashWriting set outside a write", 0, false);
     }
     if !h.growing() && h.flags() & SAME_SIZE_GROW != 0 {
-        return fail("I7", "sameSizeGrow set while not growing", 0, false);
+        return fail(
+            Check::GrowState,
+            "sameSizeGrow set while not growing",
+            0,
+            false,
+        );
+    }
+    if h.shrinking() && (!h.growing() || h.same_size_grow()) {
+        let what = "shrinking set while not growing, or with sameSizeGrow";
+        return fail(Check::GrowState, what, 0, false);
     }
     if h.buckets.get().is_null() {
         if h.count.get() != 0 || h.b.get() != 0 || h.growing() {
-            return fail("I6", "no buckets but entries, B > 0 or growing", 0, false);
+            return fail(
+                Check::Count,
+                "no buckets but entries, B > 0 or growing",
+                0,
+                false,
+            );
         }
         return check_retired(h);
     }
     if h.b.get() == 0 && h.growing() {
-        return fail("I8", "B = 0 while growing", 0, false);
+        return fail(Check::SmallMap, "B = 0 while growing", 0, false);
     }
     // The arrays' recorded sizes must agree with B and the grow kind before anything indexes
     // them (a wrong sameSizeGrow bit would otherwise send this walk past an array's end).
     let caller = |b: u8| b == 0 && h.flags() & CALLER_BUCKET != 0;
     // SAFETY: arrays we allocated record their B in their header.
     if !caller(h.b.get()) && unsafe { array::array_b(h.buckets.get()) } != h.b.get() {
-        return fail("I7", "the bucket array's size does not match B", 0, false);
+        return fail(
+            Check::GrowState,
+            "the bucket array's size does not match B",
+            0,
+            false,
+        );
     }
     if h.growing() {
         let old_b = h.old_b();
         // SAFETY: as above.
         if !caller(old_b) && unsafe { array::array_b(h.oldbuckets.get()) } != old_b {
             return fail(
-                "I7",
+                Check::GrowState,
                 "the old array's size does not match B and the grow kind",
                 0,
                 true,
@@ -121,7 +225,7 @@ pub unsafe fn check_invariants(t: &MapType, h: *const Hmap) -> Result<(), Violat
         let nold = h.noldbuckets();
         if h.nevacuate.get() >= nold {
             return fail(
-                "I7",
+                Check::GrowState,
                 "nevacuate beyond the old table",
                 h.nevacuate.get(),
                 true,
@@ -131,7 +235,12 @@ pub unsafe fn check_invariants(t: &MapType, h: *const Hmap) -> Result<(), Violat
             // SAFETY: j is a main bucket of the old array.
             let evacuated = unsafe { Bucket::at(h.oldbuckets.get(), t, j).evacuated() };
             if j < h.nevacuate.get() && !evacuated {
-                return fail("I7", "bucket below nevacuate not evacuated", j, true);
+                return fail(
+                    Check::GrowState,
+                    "bucket below nevacuate not evacuated",
+                    j,
+                    true,
+                );
             }
             if !evacuated {
                 // SAFETY: as above.
@@ -147,7 +256,7 @@ pub unsafe fn check_invariants(t: &MapType, h: *const Hmap) -> Result<(), Violat
     }
     if live != h.count.get() as usize {
         return fail(
-            "I6",
+            Check::Count,
             "count differs from the number of full cells",
             0,
             false,
@@ -176,7 +285,7 @@ unsafe fn check_chain(t: &MapType, h: &Hmap, j: usize, old: bool) -> Result<usiz
         len += 1;
         if len > MAX_CHAIN {
             return Err(Violation {
-                invariant: "chain",
+                check: Check::Chain,
                 what: "overflow chain loops",
                 bucket: j,
                 old,
@@ -184,7 +293,7 @@ unsafe fn check_chain(t: &MapType, h: &Hmap, j: usize, old: bool) -> Result<usiz
         }
         if h.b.get() == 0 && len > 1 {
             return Err(Violation {
-                invariant: "I8",
+                check: Check::SmallMap,
                 what: "overflow bucket at B = 0",
                 bucket: j,
                 old,
@@ -194,17 +303,23 @@ unsafe fn check_chain(t: &MapType, h: &Hmap, j: usize, old: bool) -> Result<usiz
             // SAFETY: b is a live bucket of the chain.
             let top = unsafe { b.tophash(i) };
             if (EVACUATED_X..=EVACUATED_EMPTY).contains(&top) {
-                let what = "evacuation mark outside an evacuated chain";
-                return Err(Violation {
-                    invariant: "I2",
-                    what,
-                    bucket: j,
-                    old,
-                });
+                // In the current table no cell may ever hold a mark (I1); in an old chain that
+                // is still live, a mark means it was evacuated only in part (I2).
+                return if old {
+                    let what = "evacuation mark in a chain that is not evacuated";
+                    fail(Check::Evacuation, what, j, old)
+                } else {
+                    fail(
+                        Check::CellState,
+                        "evacuation mark in the current table",
+                        j,
+                        old,
+                    )
+                };
             }
             if seen_rest && top != EMPTY_REST {
                 return Err(Violation {
-                    invariant: "I4",
+                    check: Check::EmptyRest,
                     what: "cell after emptyRest",
                     bucket: j,
                     old,
@@ -215,7 +330,7 @@ unsafe fn check_chain(t: &MapType, h: &Hmap, j: usize, old: bool) -> Result<usiz
                 if prev == EMPTY_ONE {
                     let what = "emptyOne just before the emptyRest suffix";
                     return Err(Violation {
-                        invariant: "I4",
+                        check: Check::EmptyRest,
                         what,
                         bucket: j,
                         old,
@@ -237,7 +352,7 @@ unsafe fn check_chain(t: &MapType, h: &Hmap, j: usize, old: bool) -> Result<usiz
                     if hash & mask != j {
                         let what = "key in the wrong bucket";
                         return Err(Violation {
-                            invariant: "placement",
+                            check: Check::Placement,
                             what,
                             bucket: j,
                             old,
@@ -246,7 +361,7 @@ unsafe fn check_chain(t: &MapType, h: &Hmap, j: usize, old: bool) -> Result<usiz
                     if top != top_hash(hash) {
                         let what = "tophash differs from the key's hash";
                         return Err(Violation {
-                            invariant: "placement",
+                            check: Check::Placement,
                             what,
                             bucket: j,
                             old,
@@ -261,7 +376,7 @@ unsafe fn check_chain(t: &MapType, h: &Hmap, j: usize, old: bool) -> Result<usiz
     if !seen_rest && prev == EMPTY_ONE {
         let what = "chain ends in emptyOne (its last cells should be emptyRest)";
         return Err(Violation {
-            invariant: "I4",
+            check: Check::EmptyRest,
             what,
             bucket: j,
             old,
@@ -289,7 +404,7 @@ unsafe fn check_empty_cell(
         };
         if !clean {
             return Err(Violation {
-                invariant: "I5",
+                check: Check::ZeroElem,
                 what: "empty cell with a non-zero elem",
                 bucket: j,
                 old,
@@ -305,7 +420,21 @@ unsafe fn check_empty_cell(
 /// Growing; `j` is an unevacuated old main bucket.
 unsafe fn check_untouched(t: &MapType, h: &Hmap, j: usize) -> Result<(), Violation> {
     let newbit = h.noldbuckets();
-    let targets = if h.same_size_grow() {
+    let targets = if h.shrinking() {
+        // Old j and its sibling j + 2^B both feed new j, the lower first (`grow_work`): while
+        // the lower has not moved, the upper has not either and the new bucket is untouched.
+        // Once the lower has moved, the new bucket holds what came from it (placement).
+        let n = bucket_shift(h.b.get());
+        if j >= n {
+            return Ok(());
+        }
+        // SAFETY: j + n is a main bucket of the old array.
+        if unsafe { Bucket::at(h.oldbuckets.get(), t, j + n).evacuated() } {
+            let what = "upper sibling evacuated before the lower one";
+            return fail(Check::Untouched, what, j, true);
+        }
+        [j, j]
+    } else if h.same_size_grow() {
         [j, j]
     } else {
         [j, j + newbit]
@@ -320,7 +449,7 @@ unsafe fn check_untouched(t: &MapType, h: &Hmap, j: usize) -> Result<(), Violati
         };
         if !untouched {
             let what = "new bucket written before its old bucket was evacuated";
-            return fail("I3", what, n, false);
+            return fail(Check::Untouched, what, n, false);
         }
     }
     Ok(())
@@ -339,7 +468,7 @@ unsafe fn check_evacuated(t: &MapType, h: &Hmap, j: usize) -> Result<(), Violati
             let top = unsafe { b.tophash(i) };
             if !(EVACUATED_X..=EVACUATED_EMPTY).contains(&top) {
                 return fail(
-                    "I2",
+                    Check::Evacuation,
                     "evacuated chain with a cell not marked evacuated",
                     j,
                     true,
@@ -364,11 +493,21 @@ unsafe fn check_prealloc(t: &MapType, h: &Hmap) -> Result<(), Violation> {
         return Ok(());
     }
     if !array::in_array(t, h.buckets.get(), h.b.get(), next) {
-        return fail("I10", "nextOverflow outside the current array", 0, false);
+        return fail(
+            Check::Prealloc,
+            "nextOverflow outside the current array",
+            0,
+            false,
+        );
     }
     let first = (next as usize - h.buckets.get() as usize) / t.bucketsize as usize;
     if first < main {
-        return fail("I10", "nextOverflow points at a main bucket", first, false);
+        return fail(
+            Check::Prealloc,
+            "nextOverflow points at a main bucket",
+            first,
+            false,
+        );
     }
     for n in first..total {
         // SAFETY: n < total is inside the array.
@@ -381,14 +520,19 @@ unsafe fn check_prealloc(t: &MapType, h: &Hmap) -> Result<(), Violation> {
             };
             if b.overflow(t) != want {
                 return fail(
-                    "I10",
+                    Check::Prealloc,
                     "free preallocated bucket with a wrong overflow link",
                     n,
                     false,
                 );
             }
             if b.group() != 0 {
-                return fail("I10", "free preallocated bucket is not empty", n, false);
+                return fail(
+                    Check::Prealloc,
+                    "free preallocated bucket is not empty",
+                    n,
+                    false,
+                );
             }
         }
     }
@@ -404,7 +548,7 @@ fn check_retired(h: &Hmap) -> Result<(), Violation> {
     let head = unsafe { (*e).retired.load(std::sync::atomic::Ordering::Acquire) };
     if !head.is_null() && retire::pins(h) == 0 {
         return fail(
-            "reclaim",
+            Check::Reclaim,
             "memory retired with no iterator pinning the map",
             0,
             false,

@@ -31,6 +31,9 @@ use crate::key::AnyKey;
 use crate::maptype::MapType;
 use crate::panic;
 use crate::rand::{fastrand, fastrand64};
+
+/// `check_bucket` tag: the rest is an old bucket of a shrink whose entries alone are wanted.
+const ORIGIN: usize = 1 << 62;
 use crate::retire;
 
 /// The iteration state (`gohmap_hiter`), 96 bytes, caller-owned. `key` is null once the
@@ -53,8 +56,9 @@ pub struct Hiter {
     pub bptr: *mut u8,
     /// The map's clear generation at `mapiterinit` (in Go's GC-only `overflow` word).
     pub clear_gen: u64,
-    /// Reserved (Go's GC-only `oldoverflow` word); zero.
-    pub reserved1: usize,
+    /// An old bucket still to walk for the main bucket last fetched, plus one; 0 if none. Used
+    /// only by an iteration that started during a shrink (Go's GC-only `oldoverflow` word).
+    pub sibling: usize,
     /// The random main bucket where the iteration began.
     pub start_bucket: usize,
     /// The random cell rotation applied to every bucket.
@@ -69,7 +73,8 @@ pub struct Hiter {
     pub reserved2: u32,
     /// The next main bucket to fetch.
     pub bucket: usize,
-    /// `NO_CHECK`, or the new bucket on whose behalf an old bucket is being walked.
+    /// `NO_CHECK`; or the new bucket on whose behalf an old bucket is being walked (a doubling
+    /// grow); or `ORIGIN | i`: only entries whose old bucket in a shrink was `i` (a shrink).
     pub check_bucket: usize,
 }
 
@@ -94,7 +99,7 @@ impl Hiter {
             buckets: std::ptr::null_mut(),
             bptr: std::ptr::null_mut(),
             clear_gen: 0,
-            reserved1: 0,
+            sibling: 0,
             start_bucket: 0,
             offset: 0,
             wrapped: false,
@@ -217,6 +222,11 @@ unsafe fn step(t: &MapType, h: &Hmap, it: &mut Hiter) -> bool {
     let mut i = usize::from(it.i);
     let mut check = it.check_bucket;
     loop {
+        if b.is_null() && it.sibling != 0 {
+            // SAFETY: the sibling is an old bucket of the shrink this iteration started in.
+            (b, check) = unsafe { fetch_sibling(t, h, it) };
+            i = 0;
+        }
         if b.is_null() {
             if bucket == it.start_bucket && it.wrapped {
                 return false;
@@ -256,7 +266,11 @@ unsafe fn step(t: &MapType, h: &Hmap, it: &mut Hiter) -> bool {
 ///
 /// # Safety
 /// As [`step`].
-unsafe fn fetch(t: &MapType, h: &Hmap, it: &Hiter, bucket: usize) -> (Bucket, usize) {
+unsafe fn fetch(t: &MapType, h: &Hmap, it: &mut Hiter, bucket: usize) -> (Bucket, usize) {
+    if h.growing() && it.b == h.b.get() && h.shrinking() {
+        // SAFETY: caller's promise.
+        return unsafe { fetch_shrinking(t, h, it, bucket) };
+    }
     if h.growing() && it.b == h.b.get() {
         // The iterator started during this grow, or the grow is same-size and the snapshot
         // may be the array now in `oldbuckets`: read the old bucket until it has moved.
@@ -276,6 +290,62 @@ unsafe fn fetch(t: &MapType, h: &Hmap, it: &Hiter, bucket: usize) -> (Bucket, us
     }
     // SAFETY: in range of the snapshot, which the pin keeps alive even after later grows.
     (unsafe { Bucket::at(it.buckets, t, bucket) }, NO_CHECK)
+}
+
+/// `fetch` for an iteration that started during the shrink in progress (shrinks never start
+/// while an iterator pins the map, so `it.b == h.b` means exactly that, and the snapshot is the
+/// new array). New bucket `j` is fed by old buckets `lo = j` and `hi = j + 2^B`, and `hi` never
+/// moves before `lo` (`grow_work`). Each sibling's entries are produced from one place, chosen
+/// when the walk reaches it: the old chain if it has not moved (read to its end even if it moves
+/// meanwhile: moved cells are looked up again, as for any stale snapshot), else new bucket `j`
+/// filtered to the entries that came from it. So `lo` is walked first, then `hi`
+/// (`it.sibling`), and nothing is produced twice: entries of a sibling read in the old chain are
+/// filtered out of the new bucket, and those of a sibling read in the new bucket are not in its
+/// old chain any more.
+///
+/// # Safety
+/// As [`step`]; the map is shrinking and `it.b == h.b`.
+unsafe fn fetch_shrinking(t: &MapType, h: &Hmap, it: &mut Hiter, j: usize) -> (Bucket, usize) {
+    debug_assert!(it.buckets == h.buckets.get());
+    let hi = j + bucket_shift(it.b);
+    // SAFETY: j and hi are main buckets of the old array; j of the snapshot (the new array).
+    unsafe {
+        let lo = Bucket::at(h.oldbuckets.get(), t, j);
+        if !lo.evacuated() {
+            it.sibling = hi + 1;
+            return (lo, NO_CHECK);
+        }
+        let new = Bucket::at(it.buckets, t, j);
+        if Bucket::at(h.oldbuckets.get(), t, hi).evacuated() {
+            return (new, NO_CHECK);
+        }
+        it.sibling = hi + 1;
+        (new, ORIGIN | j)
+    }
+}
+
+/// The chain for the upper sibling `it.sibling - 1` of the main bucket last fetched (see
+/// [`fetch_shrinking`]): its old chain if it has still not moved, else the new bucket filtered.
+///
+/// # Safety
+/// As [`step`], `it.sibling` being set by `fetch_shrinking`.
+unsafe fn fetch_sibling(t: &MapType, h: &Hmap, it: &mut Hiter) -> (Bucket, usize) {
+    let hi = it.sibling - 1;
+    it.sibling = 0;
+    // SAFETY: while this shrink runs, hi is a main bucket of its old array; the snapshot (pinned)
+    // has hi & mask(it.b) in range whatever happened since.
+    unsafe {
+        if h.growing() && h.shrinking() && it.b == h.b.get() {
+            let old = Bucket::at(h.oldbuckets.get(), t, hi);
+            if !old.evacuated() {
+                return (old, NO_CHECK);
+            }
+        }
+        (
+            Bucket::at(it.buckets, t, hi & bucket_mask(it.b)),
+            ORIGIN | hi,
+        )
+    }
 }
 
 /// The key and elem to produce for cell `i` of `b`, if any.
@@ -303,7 +373,19 @@ unsafe fn produce(
     if check != NO_CHECK {
         // An old bucket walked on behalf of new bucket `check`: only its entries that will
         // land there. A NaN goes where its tophash bit sends it, as evacuation decides.
-        let keep = if self_equal {
+        let keep = if check & ORIGIN != 0 {
+            // A new bucket walked on behalf of one of the old siblings that feed it (a shrink):
+            // only the entries that came from that sibling. A NaN's tophash bit says which
+            // (set by the shrink's evacuation, and kept in the mark by any later one).
+            let origin = check & !ORIGIN;
+            if self_equal {
+                // SAFETY: a live key.
+                let hash = unsafe { t.hash(k, h.hash0.get() as usize) };
+                hash & bucket_mask(it.b + 1) == origin
+            } else {
+                origin >> it.b == usize::from(th & 1)
+            }
+        } else if self_equal {
             // SAFETY: a live key.
             let hash = unsafe { t.hash(k, h.hash0.get() as usize) };
             hash & bucket_mask(it.b) == check

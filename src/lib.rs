@@ -109,6 +109,8 @@ pub mod panic;
 pub mod rand;
 pub mod raw;
 pub mod retire;
+pub mod stats;
+pub mod visit;
 
 mod access;
 mod assign;
@@ -117,6 +119,7 @@ mod delete;
 mod free;
 mod grow;
 mod make;
+pub mod shrink;
 
 pub use hmap::Hmap;
 pub use maptype::{FastFamily, KeyKind, MapType, MapTypeError};

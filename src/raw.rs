@@ -15,7 +15,7 @@ use crate::hmap::Hmap;
 use crate::iter::{self, Hiter};
 use crate::key::AnyKey;
 use crate::maptype::MapType;
-use crate::{access, assign, clone, delete, free, invariants, make};
+use crate::{access, assign, clone, delete, free, invariants, make, shrink};
 
 pub use crate::fast::*;
 
@@ -144,6 +144,26 @@ pub unsafe fn mapfree(t: &MapType, h: *mut Hmap) {
     unsafe { free::mapfree(t, h) }
 }
 
+/// Halves the bucket array until it is what `makemap` would pick for the current length,
+/// finishing any grow first, before returning (Go has no such call). Refused while an iterator
+/// pins the map. See [`crate::shrink`].
+///
+/// # Safety
+/// See the module contract.
+pub unsafe fn mapshrink(t: &MapType, h: *mut Hmap) -> Result<(), ShrinkError> {
+    // SAFETY: caller's promise.
+    unsafe { shrink::mapshrink(t, h) }
+}
+
+/// [`mapclear`], then gives every bucket back: the map is as `makemap_small` made it.
+///
+/// # Safety
+/// See the module contract.
+pub unsafe fn mapclear_release(t: &MapType, h: *mut Hmap) {
+    // SAFETY: caller's promise.
+    unsafe { shrink::mapclear_release(t, h) }
+}
+
 /// `for k, v := range m`: starts an iteration into the caller's `it` and steps to the first
 /// entry (`it.key` is null if there is none). See [`crate::iter`] for the promises.
 ///
@@ -191,4 +211,34 @@ pub unsafe fn mapclone(t: &MapType, h: *const Hmap) -> *mut Hmap {
 pub unsafe fn check_invariants(t: &MapType, h: *const Hmap) -> Result<(), Violation> {
     // SAFETY: caller's promise.
     unsafe { invariants::check_invariants(t, h) }
+}
+
+pub use crate::shrink::ShrinkError;
+pub use crate::stats::{GrowKind, MapStats};
+
+/// The shape and footprint of the map (all zero for a nil map). Reads only: no allocation, no
+/// growth work, no host callback. See [`crate::stats`] for what each figure counts.
+///
+/// # Safety
+/// See the module contract; no write may be in progress, and no iteration of the map may end
+/// on another thread meanwhile.
+pub unsafe fn mapstats(t: &MapType, h: *const Hmap) -> MapStats {
+    // SAFETY: caller's promise.
+    unsafe { crate::stats::mapstats(t, h) }
+}
+
+/// Calls `visitor(key, elem)` with the address of every live key and elem value (out-of-line
+/// ones through their pointer), once each, until it returns non-zero; returns that value, or 0.
+/// See [`crate::visit`].
+///
+/// # Safety
+/// See the module contract; the visitor must not write to the map, nor anything else during
+/// the walk.
+pub unsafe fn mapvisit(
+    t: &MapType,
+    h: *const Hmap,
+    visitor: impl FnMut(*mut u8, *mut u8) -> std::ffi::c_int,
+) -> std::ffi::c_int {
+    // SAFETY: caller's promise.
+    unsafe { crate::visit::mapvisit(t, h, visitor) }
 }

@@ -43,10 +43,14 @@ use crate::maptype::MapType;
 pub const OBJ_HDR: usize = 8;
 const OBJ_ALIGN: usize = 8;
 
-const TAG_ARRAY: usize = 0;
-const TAG_KEY: usize = 1;
-const TAG_ELEM: usize = 2;
-const TAG_MASK: usize = 3;
+/// Retired-list tag (low bits of a link): a bucket array.
+pub const TAG_ARRAY: usize = 0;
+/// Retired-list tag: an out-of-line key.
+pub const TAG_KEY: usize = 1;
+/// Retired-list tag: an out-of-line elem.
+pub const TAG_ELEM: usize = 2;
+/// The tag bits of a retired-list link.
+pub const TAG_MASK: usize = 3;
 
 /// Which out-of-line object a pointer is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

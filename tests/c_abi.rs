@@ -153,6 +153,11 @@ fn c_iteration_and_clone() {
 }
 
 #[test]
+fn c_introspection_stats_check_and_visit() {
+    c_test("ffi/tests/test_introspect.c", false);
+}
+
+#[test]
 fn c_hash_functions() {
     c_test("ffi/tests/test_hash.c", false);
 }

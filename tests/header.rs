@@ -6,9 +6,11 @@ use std::mem::offset_of;
 
 use gohmap::Hmap;
 use gohmap::consts::*;
+use gohmap::invariants::Check;
 use gohmap::iter::Hiter;
 use gohmap::maptype::{FastFamily, KeyKind, MapType};
 use gohmap::panic::Code;
+use gohmap::stats::{GrowKind, MapStats};
 
 fn header() -> String {
     std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/ffi/gohmap.h")).unwrap()
@@ -159,5 +161,84 @@ fn codes_and_kinds_match() {
             Some(k as u64),
             "{name}"
         );
+    }
+}
+
+#[test]
+fn stats_layout_matches_the_rust_struct() {
+    let c = constants();
+    let want: &[(&str, usize)] = &[
+        ("GOHMAP_STATS_SIZE", size_of::<MapStats>()),
+        ("GOHMAP_STATS_COUNT_OFFSET", offset_of!(MapStats, count)),
+        ("GOHMAP_STATS_B_OFFSET", offset_of!(MapStats, b)),
+        (
+            "GOHMAP_STATS_GROW_KIND_OFFSET",
+            offset_of!(MapStats, grow_kind),
+        ),
+        ("GOHMAP_STATS_BUCKETS_OFFSET", offset_of!(MapStats, buckets)),
+        (
+            "GOHMAP_STATS_OLDBUCKETS_OFFSET",
+            offset_of!(MapStats, oldbuckets),
+        ),
+        (
+            "GOHMAP_STATS_EVACUATED_OFFSET",
+            offset_of!(MapStats, evacuated),
+        ),
+        (
+            "GOHMAP_STATS_OVERFLOW_OFFSET",
+            offset_of!(MapStats, overflow),
+        ),
+        (
+            "GOHMAP_STATS_PREALLOC_FREE_OFFSET",
+            offset_of!(MapStats, prealloc_free),
+        ),
+        ("GOHMAP_STATS_BYTES_OFFSET", offset_of!(MapStats, bytes)),
+        ("GOHMAP_STATS_LOAD_OFFSET", offset_of!(MapStats, load)),
+        (
+            "GOHMAP_STATS_LONGEST_CHAIN_OFFSET",
+            offset_of!(MapStats, longest_chain),
+        ),
+        ("GOHMAP_STATS_PINS_OFFSET", offset_of!(MapStats, pins)),
+    ];
+    for (name, v) in want {
+        assert_eq!(c.get(*name).copied(), Some(*v as u64), "{name}");
+    }
+}
+
+#[test]
+fn grow_kinds_and_check_codes_match() {
+    let c = constants();
+    for (name, k) in [
+        ("NONE", GrowKind::None),
+        ("DOUBLING", GrowKind::Doubling),
+        ("SAME_SIZE", GrowKind::SameSize),
+        ("SHRINKING", GrowKind::Shrinking),
+    ] {
+        let name = format!("GOHMAP_GROW_{name}");
+        assert_eq!(c.get(&name).copied(), Some(k as u64), "{name}");
+    }
+    assert_eq!(c.get("GOHMAP_CHECK_OK").copied(), Some(0));
+    let header_checks: Vec<(&String, &u64)> = c
+        .iter()
+        .filter(|(n, _)| n.starts_with("GOHMAP_CHECK_") && *n != "GOHMAP_CHECK_OK")
+        .collect();
+    assert_eq!(
+        header_checks.len(),
+        Check::ALL.len(),
+        "one constant per check"
+    );
+    for check in Check::ALL {
+        // GOHMAP_CHECK_I4_EMPTY_REST, GOHMAP_CHECK_PLACEMENT, ...: the name is in the constant.
+        let tag = format!("_{}", check.name().to_uppercase());
+        let found: Vec<_> = header_checks
+            .iter()
+            .filter(|(n, _)| n.starts_with(&format!("GOHMAP_CHECK{tag}")))
+            .filter(|(n, _)| {
+                let rest = &n[format!("GOHMAP_CHECK{tag}").len()..];
+                rest.is_empty() || rest.starts_with('_')
+            })
+            .collect();
+        assert_eq!(found.len(), 1, "{check:?}: {found:?}");
+        assert_eq!(*found[0].1, check.code() as u64, "{check:?}");
     }
 }

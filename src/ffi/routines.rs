@@ -1,13 +1,16 @@
 //! The exported map routines: argument checks, then the raw routine. One line of logic each.
 
-use std::ffi::c_void;
+use std::ffi::{c_char, c_int, c_void};
 
 use super::{descriptor, guard, key_ptr};
 use crate::alloc::zero_val;
 use crate::hash::GoString;
 use crate::hmap::Hmap;
+use crate::invariants::Check;
 use crate::iter::Hiter;
 use crate::maptype::MapType;
+use crate::stats::MapStats;
+use crate::visit::VisitFn;
 use crate::{fast, raw};
 
 /// The descriptor, if its elems fit the shared zero value (a miss returns it; a larger elem
@@ -402,6 +405,130 @@ pub unsafe extern "C" fn gohmap_mapiterdone(it: *mut Hiter) {
         if !it.is_null() {
             // SAFETY: caller's promise.
             unsafe { raw::mapiterdone(it) }
+        }
+    })
+}
+
+/// `gohmap_mapstats`. See the header.
+///
+/// # Safety
+/// As `raw::mapstats`; `stats` is null or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gohmap_mapstats(t: *const MapType, h: *const Hmap, stats: *mut MapStats) {
+    guard("gohmap_mapstats", || {
+        if stats.is_null() {
+            crate::panic::report(
+                crate::panic::Code::BadArgument,
+                "gohmap_mapstats: null stats pointer",
+            );
+            return;
+        }
+        let s = descriptor(t, "gohmap_mapstats", false)
+            // SAFETY: caller's promise.
+            .map(|t| unsafe { raw::mapstats(t, h) })
+            .unwrap_or_default();
+        // SAFETY: checked non-null; the caller's promise makes it writable.
+        unsafe { stats.write(s) };
+    })
+}
+
+/// A caller's message buffer: keeps what fits, always leaves room for the NUL.
+struct MsgBuf {
+    p: *mut u8,
+    cap: usize,
+    len: usize,
+}
+
+impl std::fmt::Write for MsgBuf {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let n = s.len().min(self.cap - self.len);
+        // SAFETY: len + n <= cap < the buffer's length.
+        unsafe { std::ptr::copy_nonoverlapping(s.as_ptr(), self.p.add(self.len), n) };
+        self.len += n;
+        Ok(())
+    }
+}
+
+/// Writes `args`, truncated and NUL-terminated, into the caller's buffer (if any).
+fn write_msg(msg: *mut c_char, msg_len: usize, args: std::fmt::Arguments<'_>) {
+    if msg.is_null() || msg_len == 0 {
+        return;
+    }
+    let mut b = MsgBuf {
+        p: msg.cast(),
+        cap: msg_len - 1,
+        len: 0,
+    };
+    let _ = std::fmt::write(&mut b, args);
+    // SAFETY: len <= msg_len - 1.
+    unsafe { b.p.add(b.len).write(0) };
+}
+
+/// `gohmap_mapcheck`. See the header.
+///
+/// # Safety
+/// `t` is null or a readable descriptor; when it validates, `h` is null or a live map of it
+/// with no write in progress; `msg` is null or `msg_len` writable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gohmap_mapcheck(
+    t: *const MapType,
+    h: *const Hmap,
+    msg: *mut c_char,
+    msg_len: usize,
+) -> c_int {
+    guard("gohmap_mapcheck", || {
+        // The descriptor is checked here, not through `descriptor`: a checker returns what it
+        // finds instead of reporting it.
+        // SAFETY: caller's promise.
+        let t = match unsafe { t.as_ref() }.map(|d| (d, d.validate())) {
+            None => {
+                write_msg(msg, msg_len, format_args!("maptype: null descriptor"));
+                return Check::MapType.code();
+            }
+            Some((_, Err(e))) => {
+                let why = e.message().to_string_lossy();
+                write_msg(msg, msg_len, format_args!("maptype: {why}"));
+                return Check::MapType.code();
+            }
+            Some((d, Ok(()))) => d,
+        };
+        // SAFETY: caller's promise.
+        match unsafe { raw::check_invariants(t, h) } {
+            Ok(()) => {
+                write_msg(msg, msg_len, format_args!(""));
+                0
+            }
+            Err(v) => {
+                write_msg(msg, msg_len, format_args!("{v}"));
+                v.check.code()
+            }
+        }
+    })
+}
+
+/// `gohmap_mapvisit`. See the header.
+///
+/// # Safety
+/// As `raw::mapvisit`; `visitor` is null or a function the caller may call with `ctx`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gohmap_mapvisit(
+    t: *const MapType,
+    h: *const Hmap,
+    visitor: Option<VisitFn>,
+    ctx: *mut c_void,
+) -> c_int {
+    guard("gohmap_mapvisit", || {
+        let Some(visitor) = visitor else {
+            crate::panic::report(
+                crate::panic::Code::BadArgument,
+                "gohmap_mapvisit: null visitor",
+            );
+            return 0;
+        };
+        match descriptor(t, "gohmap_mapvisit", false) {
+            // SAFETY: caller's promise; the visitor is the host's to keep.
+            Some(t) => unsafe { raw::mapvisit(t, h, |k, e| visitor(ctx, k.cast(), e.cast())) },
+            None => 0,
         }
     })
 }

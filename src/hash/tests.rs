@@ -293,3 +293,138 @@ fn consecutive_keys_spread_over_top_byte_and_low_bits() {
         "distinct top bytes {t}, low bytes {l} of 256"
     );
 }
+
+// ---- quality of the portable path, which the public API only reaches on CPUs without AES-NI
+// (and under Miri); `tests/hash_quality.rs` covers whichever path the process chose ----
+
+/// A hash over key bytes and a seed.
+type ByteHash = Box<dyn Fn(&[u8], usize) -> usize>;
+
+/// Which bits of a hash a distribution test counts.
+type BitPick = Box<dyn Fn(usize) -> usize>;
+
+/// The portable path's `memhash`, `memhash32` and `memhash64` over key bytes, with `hk`.
+fn fallback_fns(hk: [u64; 4]) -> Vec<(String, usize, ByteHash)> {
+    let mut v: Vec<(String, usize, ByteHash)> = vec![
+        (
+            "memhash32".into(),
+            4,
+            Box::new(move |k, s| {
+                let k = u32::from_ne_bytes(k.try_into().unwrap());
+                fallback::memhash32(k, s as u64, &hk) as usize
+            }),
+        ),
+        (
+            "memhash64".into(),
+            8,
+            Box::new(move |k, s| {
+                let k = u64::from_ne_bytes(k.try_into().unwrap());
+                fallback::memhash64(k, s as u64, &hk) as usize
+            }),
+        ),
+    ];
+    for len in [3usize, 8, 16, 24, 40, 64, 100] {
+        v.push((
+            format!("memhash({len})"),
+            len,
+            // SAFETY: the slice's bytes are readable.
+            Box::new(move |k, s| unsafe {
+                fallback::memhash(k.as_ptr(), s as u64, k.len(), &hk) as usize
+            }),
+        ));
+    }
+    v
+}
+
+/// 6.5 standard deviations: see `tests/hash_quality.rs` for the false-alarm arithmetic.
+const QUALITY_Z: f64 = 6.5;
+
+#[test]
+fn fallback_flipping_any_input_or_seed_bit_flips_each_output_bit_half_the_time() {
+    let n = if cfg!(miri) { 20 } else { 2000 };
+    let tol = QUALITY_Z * 0.5 / (n as f64).sqrt();
+    let mut state = 0x0123_4567_89ab_cdefu64;
+    let mut next = move || {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let z = (state ^ (state >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb) ^ (z >> 31)
+    };
+    let random_hk = [next() | 1, next() | 1, next() | 1, next() | 1];
+    for hk in [vectors::HASHKEY, random_hk] {
+        for (name, len, f) in fallback_fns(hk) {
+            // Input bits (all of them up to 128, then one per byte), then the 64 seed bits.
+            let bits: Vec<usize> = if len * 8 <= 128 {
+                (0..len * 8).collect()
+            } else {
+                (0..len).map(|b| b * 8 + b % 8).collect()
+            };
+            let mut flips = vec![[0u32; 64]; bits.len() + 64];
+            for _ in 0..n {
+                let mut k: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+                let seed = next() as u32 as usize;
+                let h = f(&k, seed);
+                for (row, &p) in bits.iter().enumerate() {
+                    k[p / 8] ^= 1 << (p % 8);
+                    let d = h ^ f(&k, seed);
+                    k[p / 8] ^= 1 << (p % 8);
+                    (0..64).for_each(|o| flips[row][o] += (d >> o & 1) as u32);
+                }
+                for sb in 0..64 {
+                    let d = h ^ f(&k, seed ^ (1 << sb));
+                    (0..64).for_each(|o| flips[bits.len() + sb][o] += (d >> o & 1) as u32);
+                }
+            }
+            let worst = flips
+                .iter()
+                .flatten()
+                .map(|&c| (f64::from(c) / n as f64 - 0.5).abs())
+                .fold(0.0, f64::max);
+            assert!(
+                cfg!(miri) || worst < tol,
+                "fallback {name}: an output bit flips at rate 1/2 {worst:+.4} (tolerance {tol:.4})"
+            );
+        }
+    }
+}
+
+#[test]
+fn fallback_low_bucket_bits_and_tophash_are_uniform_for_sequential_and_sparse_keys() {
+    let n = if cfg!(miri) { 64 } else { 8192 };
+    for (name, len, f) in fallback_fns(vectors::HASHKEY) {
+        for shift in [0u32, 8, 16, 32] {
+            if len < 8 && 8 * len as u32 <= shift + 14 {
+                continue; // not 8192 distinct keys of this width
+            }
+            for seed in [0usize, 1, 2, u32::MAX as usize] {
+                let hashes: Vec<usize> = (0..n as u64)
+                    .map(|i| {
+                        let mut k = vec![0u8; len];
+                        let v = (i << shift).to_le_bytes();
+                        let m = len.min(8);
+                        k[..m].copy_from_slice(&v[..m]);
+                        f(&k, seed)
+                    })
+                    .collect();
+                let mut tests: Vec<(u32, BitPick)> = (3..=12u32)
+                    .filter(|b| n >> b >= 2)
+                    .map(|b| (b, Box::new(move |h: usize| h & ((1 << b) - 1)) as Box<_>))
+                    .collect();
+                tests.push((8, Box::new(|h| h >> 56)));
+                for (bits, pick) in tests {
+                    let mut counts = vec![0u32; 1 << bits];
+                    hashes.iter().for_each(|&h| counts[pick(h)] += 1);
+                    let e = n as f64 / counts.len() as f64;
+                    let chi2: f64 = counts.iter().map(|&c| (f64::from(c) - e).powi(2) / e).sum();
+                    let df = (counts.len() - 1) as f64;
+                    let v = 2.0 / (9.0 * df);
+                    let z = ((chi2 / df).cbrt() - (1.0 - v)) / v.sqrt();
+                    assert!(
+                        cfg!(miri) || z.abs() < QUALITY_Z,
+                        "fallback {name}, keys i << {shift}, seed {seed:#x}, {bits} bits: \
+                         chi-squared at {z:+.2} standard deviations"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,516 @@
+//! Shrinking (gohmap's, Go has none): automatic after deletes, with hysteresis, never started
+//! while an iterator pins the map; `mapshrink`; `mapclear_release`; model-based runs with heavy
+//! deletes on every layout, checking the invariants after every step.
+
+mod common;
+
+use std::collections::{HashMap, HashSet};
+
+use common::layouts::{self, Arena};
+use common::*;
+use gohmap::consts::*;
+use gohmap::hmap::b_for_hint;
+use gohmap::iter::Hiter;
+use gohmap::raw::{self, ShrinkError};
+use gohmap::{KeyKind, MapType};
+
+fn u64map() -> M {
+    M::new(kind(KeyKind::U64, 8, 8), 0)
+}
+
+fn b(m: &M) -> u8 {
+    m.hdr().b.get()
+}
+
+fn shrinking(m: &M) -> bool {
+    m.hdr().flags.load(std::sync::atomic::Ordering::Relaxed) & SHRINKING != 0
+}
+
+#[test]
+fn deletes_down_to_an_eighth_of_the_load_shrink_the_map_and_give_memory_back() {
+    setup(1);
+    let n = scaled(20_000, 600) as u64;
+    let m = u64map();
+    for k in 0..n {
+        m.set(&k, k * 3);
+    }
+    let full_b = b(&m);
+    let full_bytes = live_bytes();
+    let mut shrinks_seen = 0;
+    let mut last_b = full_b;
+    for k in 0..n - n / 100 {
+        m.del(&k);
+        if b(&m) < last_b {
+            // A shrink started in this delete: only below an eighth of the load it would
+            // grow at, one halving at a time.
+            shrinks_seen += 1;
+            assert_eq!(b(&m) + 1, last_b);
+            assert!(shrinking(&m) && m.hdr().nevacuate.get() == 0);
+            assert!(
+                (m.len() as f64) < 6.5 * f64::from(1u32 << last_b) / 8.0,
+                "shrink started at len {} with B {last_b}",
+                m.len()
+            );
+            last_b = b(&m);
+        }
+        if k % 97 == 0 || shrinking(&m) && k % 7 == 0 {
+            m.check();
+        }
+    }
+    m.check();
+    eprintln!("{shrinks_seen} halvings, B {full_b} -> {}", b(&m));
+    assert!(shrinks_seen >= 3, "only {shrinks_seen} shrinks");
+    assert!(
+        b(&m) + 3 <= full_b,
+        "B went from {full_b} to only {}",
+        b(&m)
+    );
+    assert!(
+        live_bytes() * 4 < full_bytes,
+        "{} of {full_bytes} bytes",
+        live_bytes()
+    );
+    for k in 0..n {
+        let want = (k >= n - n / 100).then_some(k * 3);
+        assert_eq!(m.get::<u64, u64>(&k), want, "key {k}");
+    }
+}
+
+#[test]
+fn a_map_oscillating_around_a_size_never_thrashes() {
+    setup(2);
+    let m = u64map();
+    let base = scaled(4000, 300) as u64;
+    for k in 0..base {
+        m.set(&k, k);
+    }
+    // Settle: whatever the first deletes trigger, then count array changes from there.
+    let mut arrays = HashSet::new();
+    let mut changes = 0;
+    let mut last = m.hdr().buckets.get();
+    let mut next_key = base;
+    for round in 0..scaled(200, 20) {
+        // Swing by a quarter of the size either way: delete the oldest, insert new ones.
+        let swing = base / 4;
+        for _ in 0..swing {
+            m.set(&next_key, next_key);
+            next_key += 1;
+        }
+        for k in next_key - base - swing..next_key - base {
+            m.del(&k);
+        }
+        let cur = m.hdr().buckets.get();
+        if cur != last {
+            changes += 1;
+            last = cur;
+            arrays.insert(cur as usize);
+        }
+        if round % 10 == 0 {
+            m.check();
+        }
+        assert_eq!(m.len() as u64, base);
+    }
+    assert!(
+        changes <= 4,
+        "the bucket array changed {changes} times while the size swung by 25%"
+    );
+}
+
+#[test]
+fn no_shrink_starts_while_an_iterator_pins_the_map_and_one_starts_after_mapiterdone() {
+    setup(3);
+    let m = u64map();
+    let n = 2000u64;
+    for k in 0..n {
+        m.set(&k, k);
+    }
+    let full_b = b(&m);
+    let mut it = Box::new(Hiter::done());
+    // SAFETY: live map; the boxed iterator stays put.
+    unsafe { raw::mapiterinit(&m.t, m.h, &mut *it) };
+    for k in 0..n - 10 {
+        m.del(&k);
+    }
+    assert_eq!(b(&m), full_b, "shrank under a running iteration");
+    assert!(!m.hdr().growing());
+    assert_eq!(
+        // SAFETY: live map.
+        unsafe { raw::mapshrink(&m.t, m.h) },
+        Err(ShrinkError::Busy)
+    );
+    // SAFETY: the iteration ends early.
+    unsafe { raw::mapiterdone(&mut *it) };
+    m.del(&(n - 10));
+    assert!(
+        shrinking(&m),
+        "the next delete after the iteration starts a shrink"
+    );
+    m.check();
+}
+
+#[test]
+fn mapshrink_leaves_the_size_makemap_would_pick_with_every_entry() {
+    setup(4);
+    for layout in layouts::all() {
+        let t = layout.t;
+        let mut arena = Arena::default();
+        // SAFETY: validated descriptor.
+        let h = unsafe { raw::makemap(&t, 0, std::ptr::null_mut()) };
+        let n = scaled(3000, 200) as u64;
+        let mut keys = vec![];
+        for i in 0..n {
+            let kb = (layout.make_key)(i, &mut arena);
+            let k = aligned(&kb);
+            // SAFETY: live map, key of its type.
+            unsafe {
+                let p = raw::mapassign(&t, h, k.as_ptr().cast());
+                std::ptr::write_bytes(p, i as u8, t.elem_size);
+            }
+            keys.push(k);
+        }
+        for k in &keys[..keys.len() * 9 / 10] {
+            // SAFETY: live map.
+            unsafe { raw::mapdelete(&t, h, k.as_ptr().cast()) };
+        }
+        let mut before = dump(&t, h);
+        before.sort();
+        // SAFETY: live map, no iteration.
+        assert_eq!(unsafe { raw::mapshrink(&t, h) }, Ok(()), "{}", layout.name);
+        // SAFETY: live map.
+        let hm = unsafe { &*h };
+        assert!(!hm.growing(), "{}", layout.name);
+        assert_eq!(hm.b.get(), b_for_hint(hm.count.get()), "{}", layout.name);
+        assert_invariants(&t, h);
+        let mut after = dump(&t, h);
+        after.sort();
+        assert_eq!(after, before, "{}: contents changed", layout.name);
+        // Still a working map: insert everything again.
+        for (i, k) in keys.iter().enumerate() {
+            // SAFETY: live map.
+            unsafe {
+                let p = raw::mapassign(&t, h, k.as_ptr().cast());
+                std::ptr::write_bytes(p, i as u8, t.elem_size);
+            }
+        }
+        assert_invariants(&t, h);
+        // SAFETY: freed once.
+        unsafe { raw::mapfree(&t, h) };
+    }
+}
+
+#[test]
+fn mapshrink_out_of_memory_at_every_allocation_keeps_the_map_whole() {
+    setup(5);
+    let t = kind(KeyKind::U64, 8, 8);
+    let n = scaled(3000, 300) as u64;
+    let mut nth = 1;
+    loop {
+        let base = live_bytes();
+        let m = M::new(t, 0);
+        for k in 0..n {
+            m.set(&k, k);
+        }
+        // Leave the map mid-grow sometimes: deletes below start a shrink.
+        for k in 0..n * 19 / 20 {
+            m.del(&k);
+        }
+        let sorted = |mut v: Vec<(Vec<u8>, Vec<u8>)>| {
+            v.sort();
+            v
+        };
+        let before = sorted(dump(&m.t, m.h));
+        fail_nth(Some(nth));
+        // SAFETY: live map.
+        let r = unsafe { raw::mapshrink(&m.t, m.h) };
+        fail_nth(None);
+        m.check();
+        assert_eq!(sorted(dump(&m.t, m.h)), before, "allocation {nth} failed");
+        for k in 0..n {
+            m.set(&k, k + 1);
+        }
+        m.check();
+        assert_eq!(m.len() as u64, n);
+        drop(m);
+        assert_eq!(live_bytes(), base, "leak after failing allocation {nth}");
+        match r {
+            Ok(()) => break,
+            Err(ShrinkError::OutOfMemory(_)) => nth += 1,
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+    assert!(nth > 1, "no allocation was failed: the test cannot fail");
+    assert!(take_reports().is_empty(), "mapshrink reports nothing");
+}
+
+#[test]
+fn mapclear_release_returns_every_bucket_and_leaves_a_working_map() {
+    setup(6);
+    let base = live_bytes();
+    let m = u64map();
+    let header_only = live_bytes() - base;
+    for k in 0..5000u64 {
+        m.set(&k, k);
+    }
+    let mut it = Box::new(Hiter::done());
+    // SAFETY: live map; an iteration that the release must end.
+    unsafe { raw::mapiterinit(&m.t, m.h, &mut *it) };
+    // SAFETY: live map.
+    unsafe { raw::mapclear_release(&m.t, m.h) };
+    // SAFETY: the iteration was ended by the release: stepping reports the end.
+    unsafe { raw::mapiternext(&mut *it) };
+    assert!(it.key.is_null(), "mapclear_release ends running iterations");
+    assert_eq!(m.len(), 0);
+    assert_eq!(b(&m), 0);
+    assert!(m.hdr().buckets.get().is_null());
+    m.check();
+    // Header plus the small extension record that carries the clear generation.
+    let kept = live_bytes() - base;
+    assert!(kept <= header_only + 64, "kept {kept} bytes");
+    for k in 0..100u64 {
+        m.set(&k, k + 7);
+    }
+    m.check();
+    assert_eq!(m.get::<u64, u64>(&99), Some(106));
+    // On an empty map that still holds buckets (everything deleted), it releases them too.
+    for k in 0..100u64 {
+        m.del(&k);
+    }
+    // SAFETY: live map.
+    unsafe { raw::mapclear_release(&m.t, m.h) };
+    assert!(m.hdr().buckets.get().is_null());
+}
+
+#[test]
+fn mapclear_release_keeps_a_caller_supplied_first_bucket() {
+    setup(7);
+    let t = kind(KeyKind::U32, 4, 4);
+    let mut bucket = vec![0u64; t.bucketsize as usize / 8];
+    // SAFETY: a zeroed, 8-aligned bucket of t's size that outlives the map.
+    let h = unsafe {
+        raw::makemap_with_bucket(&t, 0, std::ptr::null_mut(), bucket.as_mut_ptr().cast())
+    };
+    let k = 5u32;
+    // SAFETY: live map.
+    unsafe {
+        raw::mapassign(&t, h, (&raw const k).cast())
+            .cast::<u32>()
+            .write_unaligned(9);
+        raw::mapclear_release(&t, h);
+        assert_eq!((*h).buckets.get(), bucket.as_mut_ptr().cast());
+        assert_eq!(raw::maplen(h), 0);
+        assert_invariants(&t, h);
+        raw::mapfree(&t, h);
+    }
+}
+
+#[test]
+fn nan_keys_survive_shrinks_and_are_produced_once_by_iterations_started_mid_shrink() {
+    setup(8);
+    let t = kind(KeyKind::F64, 8, 8);
+    let m = M::new(t, 0);
+    let nans = 40u64;
+    for i in 0..nans {
+        m.set(&f64::NAN, 1_000_000 + i);
+    }
+    for k in 0..3000u64 {
+        m.set(&(k as f64), k);
+    }
+    let mut mid_shrink_iterations = 0;
+    for k in 0..3000u64 {
+        m.del(&(k as f64));
+        if shrinking(&m) && k % 5 == 0 {
+            mid_shrink_iterations += 1;
+            let got = collect(&m.t, m.h);
+            assert_eq!(got.len(), m.len());
+            let nan_elems: HashSet<u64> = got
+                .iter()
+                .filter(|(k, _)| f64::from_le_bytes(k[..].try_into().unwrap()).is_nan())
+                .map(|(_, e)| u64::from_le_bytes(e[..].try_into().unwrap()))
+                .collect();
+            assert_eq!(nan_elems.len() as u64, nans, "NaNs lost or repeated");
+            m.check();
+        }
+    }
+    assert!(mid_shrink_iterations > 3);
+    assert_eq!(m.len() as u64, nans);
+    // SAFETY: live map.
+    assert_eq!(unsafe { raw::mapshrink(&m.t, m.h) }, Ok(()));
+    assert_eq!(collect(&m.t, m.h).len() as u64, nans);
+}
+
+/// Runs an iteration that starts mid-shrink, mutating between steps: every entry present
+/// throughout is produced exactly once, none twice, none deleted, each with its current elem.
+#[test]
+fn iterations_started_mid_shrink_keep_gos_promises_under_mutation() {
+    let mut started_mid_shrink = 0;
+    for seed in 0..scaled(60, 4) as u64 {
+        setup(100 + seed);
+        let mut rng = Rng(seed);
+        let m = u64map();
+        let n = 1000 + rng.below(3000);
+        let mut model: HashMap<u64, u64> = HashMap::new();
+        for k in 0..n {
+            m.set(&k, k);
+            model.insert(k, k);
+        }
+        // Delete to a random small fraction: a shrink starts, and stops part way.
+        let keep = n * (2 + rng.below(10)) / 100;
+        for k in 0..n - keep {
+            m.del(&k);
+            model.remove(&k);
+        }
+        if shrinking(&m) {
+            started_mid_shrink += 1;
+        }
+        let start: HashMap<u64, u64> = model.clone();
+        let mut it = Box::new(Hiter::done());
+        // SAFETY: live map; the box stays put.
+        unsafe { raw::mapiterinit(&m.t, m.h, &mut *it) };
+        let mut produced = HashSet::new();
+        let mut deleted = HashSet::new();
+        let mut next_key = n;
+        while !it.key.is_null() {
+            // SAFETY: valid until the next write or step.
+            let (k, v) = unsafe {
+                (
+                    *it.key.cast::<u64>(),
+                    it.elem.cast::<u64>().read_unaligned(),
+                )
+            };
+            assert_eq!(
+                model.get(&k),
+                Some(&v),
+                "produced a deleted key or a stale elem"
+            );
+            assert!(produced.insert(k), "key {k} produced twice");
+            match rng.below(10) {
+                0..=2 => {
+                    let d = n - keep + rng.below(keep);
+                    m.del(&d);
+                    if model.remove(&d).is_some() {
+                        deleted.insert(d);
+                    }
+                }
+                3..=4 => {
+                    m.set(&next_key, next_key);
+                    model.insert(next_key, next_key);
+                    next_key += 1;
+                }
+                5 => {
+                    // A burst: finishes the shrink and may start a doubling.
+                    for _ in 0..rng.below(400) {
+                        m.set(&next_key, next_key);
+                        model.insert(next_key, next_key);
+                        next_key += 1;
+                    }
+                }
+                6 => {
+                    let u = n - keep + rng.below(keep);
+                    if model.contains_key(&u) {
+                        m.set(&u, u + 1);
+                        model.insert(u, u + 1);
+                    }
+                }
+                _ => {}
+            }
+            m.check();
+            // SAFETY: as above.
+            unsafe { raw::mapiternext(&mut *it) };
+        }
+        for k in start.keys() {
+            if !deleted.contains(k) {
+                assert!(
+                    produced.contains(k),
+                    "seed {seed}: key {k} present throughout, not produced"
+                );
+            }
+        }
+    }
+    assert!(
+        started_mid_shrink > scaled(60, 4) / 4,
+        "only {started_mid_shrink} iterations started mid-shrink"
+    );
+}
+
+/// Model-based: random assigns and heavy deletes on every layout, invariants after each step.
+#[test]
+fn model_with_heavy_deletes_on_every_layout() {
+    for layout in layouts::all() {
+        setup(9);
+        let base = live_bytes();
+        let t: MapType = layout.t;
+        let mut arena = Arena::default();
+        let mut rng = Rng(77);
+        // SAFETY: validated descriptor.
+        let h = unsafe { raw::makemap(&t, 0, std::ptr::null_mut()) };
+        let mut model: HashMap<Vec<u8>, (Vec<u8>, Vec<u8>)> = HashMap::new();
+        let mut nans = 0usize;
+        let mut shrinks = 0;
+        let space = layout.key_space.min(2000);
+        let phase = scaled(3000, 150) as u64;
+        for step in 0..4 * phase {
+            // Phases: fill most of the key space at random, then delete every key in a
+            // scrambled order (2003 is prime: a permutation of 0..space for space <= 2000).
+            let deleting = (step / phase) % 2 == 1;
+            let idx = if deleting {
+                (step * 2003 + step / space) % space
+            } else {
+                rng.below(space)
+            };
+            let kb = (layout.make_key)(idx, &mut arena);
+            let k = aligned(&kb);
+            let canon = (layout.canon)(&kb);
+            if deleting || rng.chance(10) {
+                // SAFETY: live map.
+                unsafe { raw::mapdelete(&t, h, k.as_ptr().cast()) };
+                if let Some(c) = canon {
+                    model.remove(&c);
+                }
+            } else {
+                let v: Vec<u8> = (0..t.elem_size).map(|_| rng.next() as u8).collect();
+                // SAFETY: live map.
+                unsafe {
+                    let p = raw::mapassign(&t, h, k.as_ptr().cast());
+                    std::ptr::copy_nonoverlapping(v.as_ptr(), p, v.len());
+                }
+                match canon {
+                    Some(c) => {
+                        model.insert(c, (kb, v));
+                    }
+                    None => nans += 1,
+                }
+            }
+            // SAFETY: live map.
+            let hm = unsafe { &*h };
+            if hm.flags.load(std::sync::atomic::Ordering::Relaxed) & SHRINKING != 0 {
+                shrinks += 1;
+            }
+            if step % 3 == 0 || MIRI {
+                assert_invariants(&t, h);
+            }
+            assert_eq!(
+                hm.count.get() as usize,
+                model.len() + nans,
+                "{}",
+                layout.name
+            );
+        }
+        // Layouts with a handful of distinct keys never reach 2^SHRINK_MIN_B buckets.
+        if space >= 200 {
+            assert!(shrinks > 0, "{}: never shrank", layout.name);
+        }
+        for (kb, v) in model.values() {
+            let k = aligned(kb);
+            // SAFETY: live map; a hit has elem_size readable bytes.
+            let got = unsafe {
+                let (p, ok) = raw::mapaccess2(&t, h, k.as_ptr().cast());
+                assert!(ok, "{}: a live key is missing", layout.name);
+                std::slice::from_raw_parts(p, t.elem_size).to_vec()
+            };
+            assert_eq!(&got, v, "{}", layout.name);
+        }
+        // SAFETY: freed once.
+        unsafe { raw::mapfree(&t, h) };
+        assert_eq!(live_bytes(), base, "{}: leaked", layout.name);
+    }
+}

@@ -202,6 +202,32 @@ void gohmap_mapclear(const gohmap_maptype *t, gohmap_hmap *h);
 /* Release everything the map owns (Go has no such call). NULL is ignored. Its iterators must
  * not be used afterwards. */
 void gohmap_mapfree(const gohmap_maptype *t, gohmap_hmap *h);
+
+/* Shrinking (gohmap's; Go's map never gives memory back, golang/go#20135). A map also shrinks
+ * by itself: after a delete leaves it under 1/8 of the load it would grow at (0.8 entries per
+ * bucket) with at least 16 buckets and no iterator pinning it, it halves its bucket array,
+ * incrementally, as a grow would (old buckets i and i + 2^B merge into new bucket i). Halving
+ * leaves it at most 1/4 loaded, so a map oscillating around a size never thrashes. An
+ * iteration that starts during a shrink keeps every promise of gohmap_mapiterinit; a shrink
+ * never starts while an iteration pins the map (call gohmap_mapiterdone on early exits).
+ *
+ * gohmap_mapshrink: finish any grow in progress, then halve until the array is the size
+ * gohmap_makemap would pick for len(m), all before returning. Returns GOHMAP_SHRINK_OK (also
+ * for NULL and for maps already that small), GOHMAP_SHRINK_BUSY if an iteration pins the map
+ * (nothing changed), or GOHMAP_SHRINK_NO_MEMORY (the map keeps every entry and stays usable,
+ * perhaps part way through a grow; the handler is NOT called: shrinking is an economy).
+ * Costs one pass over the buckets. */
+enum {
+    GOHMAP_SHRINK_OK = 0,
+    GOHMAP_SHRINK_BUSY = 1,
+    GOHMAP_SHRINK_NO_MEMORY = 2
+};
+int gohmap_mapshrink(const gohmap_maptype *t, gohmap_hmap *h);
+/* gohmap_mapclear, then return every bucket to the allocator: the map is as
+ * gohmap_makemap_small made it (B = 0, first bucket made on the next insert), keeping its
+ * header, a small internal record (the clear generation that ends running iterations) and a
+ * caller-supplied first bucket (reused). Works on an empty map too. NULL is ignored. */
+void gohmap_mapclear_release(const gohmap_maptype *t, gohmap_hmap *h);
 /* len(m): 0 for NULL (or read h->count inline). */
 intptr_t gohmap_maplen(const gohmap_hmap *h);
 
@@ -259,7 +285,7 @@ typedef struct gohmap_hiter {
     void *buckets;
     void *bptr;
     uint64_t clear_gen;             /* the map's clear generation at mapiterinit          */
-    uintptr_t reserved1;
+    uintptr_t sibling;              /* internal: an old bucket still to walk (shrinks)    */
     uintptr_t start_bucket;
     uint8_t offset;
     uint8_t wrapped;

@@ -158,6 +158,11 @@ fn c_introspection_stats_check_and_visit() {
 }
 
 #[test]
+fn c_shrinking_mapshrink_and_mapclear_release() {
+    c_test("ffi/tests/test_shrink.c", false);
+}
+
+#[test]
 fn c_hash_functions() {
     c_test("ffi/tests/test_hash.c", false);
 }

@@ -117,6 +117,39 @@ pub unsafe extern "C" fn gohmap_mapclear(t: *const MapType, h: *mut Hmap) {
     })
 }
 
+/// `gohmap_mapshrink`. See the header.
+///
+/// # Safety
+/// As `raw::mapshrink`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gohmap_mapshrink(t: *const MapType, h: *mut Hmap) -> c_int {
+    guard("gohmap_mapshrink", || {
+        let Some(t) = descriptor(t, "gohmap_mapshrink", false) else {
+            return 0;
+        };
+        // SAFETY: caller's promise.
+        match unsafe { raw::mapshrink(t, h) } {
+            Ok(()) => 0,
+            Err(raw::ShrinkError::Busy) => 1,
+            Err(raw::ShrinkError::OutOfMemory(_)) => 2,
+        }
+    })
+}
+
+/// `gohmap_mapclear_release`. See the header.
+///
+/// # Safety
+/// As `raw::mapclear_release`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gohmap_mapclear_release(t: *const MapType, h: *mut Hmap) {
+    guard("gohmap_mapclear_release", || {
+        if let Some(t) = descriptor(t, "gohmap_mapclear_release", false) {
+            // SAFETY: caller's promise.
+            unsafe { raw::mapclear_release(t, h) }
+        }
+    })
+}
+
 /// `gohmap_mapfree`. See the header.
 ///
 /// # Safety

@@ -249,6 +249,9 @@ pub fn format_arg(out: &mut String, v: &Value, t: &Type, verb: char, spec: &Spec
         (Value::Map(m), Type::Map(kt, vt)) => {
             out.push_str("map[");
             if let Some(m) = m {
+                if maps::debug_maps() {
+                    eprintln!("{}", maps::debug_line(m));
+                }
                 let mut es = maps::entries(m);
                 es.sort_by(|a, b| compare(&a.0, &b.0, kt));
                 for (i, (k, val)) in es.iter().enumerate() {

@@ -813,6 +813,27 @@ impl Drop for MapIter {
     }
 }
 
+/// `GOMINI_DEBUG=maps`: a line about the map's shape from `gohmap_mapstats`, which fmt writes to
+/// stderr whenever it prints a map (stdout stays exactly Go's).
+pub fn debug_line(m: &MapObj) -> String {
+    let mut s = gohmap::raw::MapStats::default();
+    // SAFETY: a live map of its descriptor; nothing writes to it during the call.
+    unsafe { gohmap_mapstats(&m.rt.t, m.h, &mut s) };
+    let grow = ["", ", doubling", ", same-size grow", ", shrinking"][usize::from(s.grow_kind & 3)];
+    format!(
+        "gomini: map len {} B {} buckets {} overflow {} bytes {} load {:.2} longest chain {}{}",
+        s.count, s.b, s.buckets, s.overflow, s.bytes, s.load, s.longest_chain, grow
+    )
+}
+
+/// Whether `GOMINI_DEBUG` asks for map statistics (read once).
+pub fn debug_maps() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| {
+        std::env::var("GOMINI_DEBUG").is_ok_and(|v| v.split(',').any(|w| w == "maps"))
+    })
+}
+
 /// All entries, for fmt (which sorts them) and the like.
 pub fn entries(m: &Rc<MapObj>) -> Vec<(Value, Value)> {
     let mut it = MapIter::new(m.clone());

@@ -194,6 +194,43 @@ fn dropped_maps_are_freed() {
     assert!(peak < 64 * 1024, "peak rss {peak} kB");
 }
 
+/// `GOMINI_DEBUG=maps` prints gohmap's statistics for every map fmt prints (stderr only), and
+/// they show a map that lost 99.99% of its entries holding a few buckets, not 2^14.
+#[test]
+fn debug_map_stats_show_deleted_maps_shrinking() {
+    let d = root().join("tests/go");
+    let r = run_in(&d, "shrink.go", b"", &[("GOMINI_DEBUG", "maps")]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "100000 map[1:1]\n10 map[99990:v 99991:v 99992:v 99993:v 99994:v 99995:v 99996:v \
+         99997:v 99998:v 99999:v]\n"
+    );
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", r.stderr);
+    assert!(
+        lines[0].starts_with("gomini: map len 1 B 0 "),
+        "{}",
+        lines[0]
+    );
+    let field = |l: &str, name: &str| -> u64 {
+        l.split(&format!(" {name} "))
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert!(lines[1].starts_with("gomini: map len 10 "), "{}", lines[1]);
+    assert!(field(lines[1], "B") <= 4, "{}", lines[1]);
+    assert!(field(lines[1], "bytes") < 8192, "{}", lines[1]);
+    // Without the variable, stderr stays empty.
+    let plain = run_in(&d, "shrink.go", b"", &[]);
+    assert_eq!((plain.stdout, plain.stderr), (r.stdout, String::new()));
+}
+
 /// Reference cycles (a map holding a closure that captures the map) are not collected: the
 /// program still runs correctly; the cycle's memory is only reclaimed at exit.
 #[test]

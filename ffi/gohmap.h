@@ -234,7 +234,8 @@ intptr_t gohmap_maplen(const gohmap_hmap *h);
 /* ---- generic routines (keys by address) ----------------------------------------------- */
 
 /* v := m[k]: the elem, or the read-only zero value (never NULL). elem_size <= 1024 only;
- * use the _fat forms beyond. A nil map reads as empty. `key` may be NULL only when
+ * use the _fat forms beyond (a bigger elem is reported as GOHMAP_PANIC_BAD_ARGUMENT and, if
+ * the handler returns, NULL comes back: the shared zero value would be too short). A nil map reads as empty. `key` may be NULL only when
  * key_size == 0 (GOHMAP_PANIC_BAD_ARGUMENT otherwise). */
 void *gohmap_mapaccess1(const gohmap_maptype *t, gohmap_hmap *h, const void *key);
 /* v, ok := m[k]: as mapaccess1; *ok (if ok != NULL) says whether the key was found. */

@@ -190,8 +190,16 @@ pub unsafe extern "C" fn gohmap_mapaccess2(
     ok: *mut bool,
 ) -> *mut c_void {
     guard("gohmap_mapaccess2", || {
-        let found = descriptor(t, "gohmap_mapaccess", false)
-            .and_then(|t| small_elem(t, "gohmap_mapaccess"))
+        let t = descriptor(t, "gohmap_mapaccess", false);
+        if let Some(t) = t
+            && small_elem(t, "gohmap_mapaccess").is_none()
+        {
+            // Not the shared zero value: it is shorter than this elem, and a host whose handler
+            // returned would read past its end. NULL fails loudly instead.
+            set_ok(ok, false);
+            return std::ptr::null_mut();
+        }
+        let found = t
             .and_then(|t| Some((t, key_ptr(t, key, "gohmap_mapaccess")?)))
             // SAFETY: caller's promise.
             .map(|(t, k)| unsafe { raw::mapaccess2(t, h, k) });

@@ -86,7 +86,7 @@ static void generic_routines(void) {
     uint8_t *e = gohmap_mapaccess2_fat(&big, m, &k, zero, &ok);
     CHECK(ok && e != zero && e[3999] == 7);
     last_code = 0; /* the shared zero value is 1024 bytes: bigger elems need the _fat forms */
-    CHECK(gohmap_mapaccess1(&big, m, &k) != NULL && last_code == GOHMAP_PANIC_BAD_ARGUMENT);
+    CHECK(gohmap_mapaccess1(&big, m, &k) == NULL && last_code == GOHMAP_PANIC_BAD_ARGUMENT);
     CHECK(strstr(last_msg, "_fat") != NULL);
     gohmap_mapfree(&big, m);
 }

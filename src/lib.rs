@@ -42,6 +42,14 @@
 //! NaN keys, whose hashes are random, are split by their tophash's low bit when an iterator may
 //! need to recompute the choice.
 //!
+//! ## Shrinking (gohmap's; Go never shrinks)
+//! A delete that leaves the map under an eighth of the load it would grow at starts a **shrink**:
+//! the same incremental machinery towards half the buckets, old buckets `j` and `j + 2^B` merging
+//! into new bucket `j`. Halving leaves at most a quarter of the load, so sizes never thrash. No
+//! shrink starts while an iterator pins the map; one that starts mid-shrink walks the two old
+//! siblings of each new bucket, or the new bucket filtered by origin once they have moved.
+//! `mapshrink` does it all at once on request; `mapclear_release` gives every bucket back.
+//!
 //! ## Ownership without a GC
 //! Go's GC frees what the map drops; we must decide when. The map owns its header (unless the
 //! caller supplied it), bucket arrays, overflow buckets and out-of-line keys and elems; the bytes
@@ -55,7 +63,7 @@
 //!
 //! ## Failure
 //! Go's panics (nil map assignment, out of memory, bad descriptor) and fatal errors (concurrent
-//! misuse) go to one host-settable handler ([`panic`]) with Go's messages. The handler is only
+//! misuse) go to one host-settable handler ([`panic`](mod@panic)) with Go's messages. The handler is only
 //! called where the map is consistent, so it may unwind or `longjmp`.
 //!
 //! ## Invariants
@@ -72,18 +80,19 @@
 //! | [`maptype`] | the descriptor: building, validation, callbacks |
 //! | [`hmap`] | the header and its extension; load-factor arithmetic |
 //! | [`bucket`] | all bucket address arithmetic; tophash groups |
-//! | [`array`] | bucket arrays: sizing, preallocated overflow, freeing |
+//! | [`array`](mod@array) | bucket arrays: sizing, preallocated overflow, freeing |
 //! | [`retire`] | reclamation: pins, retired memory, clear generations |
 //! | [`key`] | the key-kind seam that makes every routine generic |
 //! | [`fastkey`], [`fast`] | the fast key kinds (u32, u64, string) and their entry points |
 //! | `make`, `access`, `assign`, `delete`, `grow`, `free` | the routines, one operation each |
+//! | [`shrink`] | when to shrink, `mapshrink`, `mapclear_release` |
 //! | [`iter`] | iteration, with the numbered promises the tests cite; `clone` |
 //! | [`raw`] | the public unsafe entry points over type-erased keys |
 //! | [`ffi`] | the C ABI (`ffi/gohmap.h`): argument checks over `raw`, nothing else |
 //! | [`hash`] | Go's hash functions (AES-NI and portable) |
-//! | [`alloc`], [`panic`], [`rand`] | the host hooks and randomness |
-//! | [`invariants`] | the invariant walk |
-
+//! | [`alloc`], [`panic`](mod@panic), [`rand`] | the host hooks and randomness |
+//! | [`invariants`] | the invariant walk, one numbered check per invariant (`mapcheck`) |
+//! | [`stats`], [`visit`] | introspection for hosts: `mapstats`, and `mapvisit` for tracing GCs |
 //!
 //! ## Build
 //! There is no `build.rs`: nothing has to happen at build time. The C header `ffi/gohmap.h` is

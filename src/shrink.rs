@@ -118,11 +118,13 @@ pub unsafe fn mapclear_release(t: &MapType, h: *mut Hmap) {
         free::drop_entries_and_old_table(t, h);
         let base = h.buckets.get();
         if !base.is_null() {
-            array::free_separate_overflow(t, base, h.b.get());
             if h.b.get() == 0 && h.flags() & CALLER_BUCKET != 0 {
                 // The caller's bucket costs us nothing to keep, and saves an allocation.
+                array::free_separate_overflow(t, base, 0);
                 array::reset_array(t, base, 0);
             } else {
+                // Frees the chains' overflow buckets too: freeing them first would leave the
+                // links in the array dangling for `free_array` to follow and free again.
                 free::discard_array(t, h, base, h.b.get());
                 h.buckets.set(std::ptr::null_mut());
             }

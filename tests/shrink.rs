@@ -332,7 +332,7 @@ fn nan_keys_survive_shrinks_and_are_produced_once_by_iterations_started_mid_shri
             m.check();
         }
     }
-    assert!(mid_shrink_iterations > 3);
+    assert!(MIRI || mid_shrink_iterations > 3);
     assert_eq!(m.len() as u64, nans);
     // SAFETY: live map.
     assert_eq!(unsafe { raw::mapshrink(&m.t, m.h) }, Ok(()));
@@ -344,11 +344,11 @@ fn nan_keys_survive_shrinks_and_are_produced_once_by_iterations_started_mid_shri
 #[test]
 fn iterations_started_mid_shrink_keep_gos_promises_under_mutation() {
     let mut started_mid_shrink = 0;
-    for seed in 0..scaled(60, 4) as u64 {
+    for seed in 0..scaled(60, 2) as u64 {
         setup(100 + seed);
         let mut rng = Rng(seed);
         let m = u64map();
-        let n = (scaled(1000, 200) + scaled(3000, 200)) as u64;
+        let n = (scaled(1000, 60) + scaled(3000, 60)) as u64;
         let n = n / 2 + rng.below(n / 2);
         let mut model: HashMap<u64, u64> = HashMap::new();
         for k in 0..n {
@@ -400,7 +400,7 @@ fn iterations_started_mid_shrink_keep_gos_promises_under_mutation() {
                 }
                 5 => {
                     // A burst: finishes the shrink and may start a doubling.
-                    for _ in 0..rng.below(400) {
+                    for _ in 0..rng.below(scaled(400, 40) as u64) {
                         m.set(&next_key, next_key);
                         model.insert(next_key, next_key);
                         next_key += 1;
@@ -429,7 +429,7 @@ fn iterations_started_mid_shrink_keep_gos_promises_under_mutation() {
         }
     }
     assert!(
-        MIRI || started_mid_shrink > scaled(60, 4) / 4,
+        MIRI || started_mid_shrink > 15,
         "only {started_mid_shrink} iterations started mid-shrink"
     );
 }
@@ -498,7 +498,7 @@ fn model_with_heavy_deletes_on_every_layout() {
             );
         }
         // Layouts with a handful of distinct keys never reach 2^SHRINK_MIN_B buckets.
-        if space >= 200 {
+        if space >= 200 && !MIRI {
             assert!(shrinks > 0, "{}: never shrank", layout.name);
         }
         for (kb, v) in model.values() {

@@ -584,7 +584,10 @@ fn elem_over_1024_bytes_with_mapaccess1_is_refused_use_the_fat_form() {
     let mut ok = true;
     // SAFETY: live map.
     let p = unsafe { gohmap_mapaccess2(&m.t, m.h, kp, &mut ok) };
-    assert!(!ok && p.is_null(), "NULL, not the 1024-byte shared zero value");
+    assert!(
+        !ok && p.is_null(),
+        "NULL, not the 1024-byte shared zero value"
+    );
     // SAFETY: live map.
     let p = unsafe { gohmap_mapaccess1(&m.t, m.h, kp) };
     assert!(p.is_null());

@@ -437,7 +437,16 @@ fn iterations_started_mid_shrink_keep_gos_promises_under_mutation() {
 /// Model-based: random assigns and heavy deletes on every layout, invariants after each step.
 #[test]
 fn model_with_heavy_deletes_on_every_layout() {
-    for layout in layouts::all() {
+    // Under Miri, three layouts (inline, out-of-line, strings) at a smaller size: every layout
+    // at full size takes over 20 minutes there.
+    let all = layouts::all();
+    let chosen: Vec<_> = if MIRI {
+        let keep = ["u64->u64", "string->string", "[200]byte->[200]byte (indirect)"];
+        all.into_iter().filter(|l| keep.contains(&l.name)).collect()
+    } else {
+        all
+    };
+    for layout in chosen {
         setup(9);
         let base = live_bytes();
         let t: MapType = layout.t;
@@ -449,7 +458,7 @@ fn model_with_heavy_deletes_on_every_layout() {
         let mut nans = 0usize;
         let mut shrinks = 0;
         let space = layout.key_space.min(2000);
-        let phase = scaled(3000, 150) as u64;
+        let phase = scaled(3000, 100) as u64;
         for step in 0..4 * phase {
             // Phases: fill most of the key space at random, then delete every key in a
             // scrambled order (2003 is prime: a permutation of 0..space for space <= 2000).
@@ -487,7 +496,7 @@ fn model_with_heavy_deletes_on_every_layout() {
             if hm.flags.load(std::sync::atomic::Ordering::Relaxed) & SHRINKING != 0 {
                 shrinks += 1;
             }
-            if step % 3 == 0 || MIRI {
+            if step % 3 == 0 {
                 assert_invariants(&t, h);
             }
             assert_eq!(

@@ -441,7 +441,11 @@ fn model_with_heavy_deletes_on_every_layout() {
     // at full size takes over 20 minutes there.
     let all = layouts::all();
     let chosen: Vec<_> = if MIRI {
-        let keep = ["u64->u64", "string->string", "[200]byte->[200]byte (indirect)"];
+        let keep = [
+            "u64->u64",
+            "string->string",
+            "[200]byte->[200]byte (indirect)",
+        ];
         all.into_iter().filter(|l| keep.contains(&l.name)).collect()
     } else {
         all

@@ -423,10 +423,11 @@ unsafe fn check_untouched(t: &MapType, h: &Hmap, j: usize) -> Result<(), Violati
     let targets = if h.shrinking() {
         // Old j and its sibling j + 2^B both feed new j, the lower first (`grow_work`): while
         // the lower has not moved, the upper has not either and the new bucket is untouched.
-        // Once the lower has moved, the new bucket holds what came from it (placement).
+        // Once only the lower has moved, the new bucket holds nothing but what came from it.
         let n = bucket_shift(h.b.get());
         if j >= n {
-            return Ok(());
+            // SAFETY: j is an unevacuated upper sibling; j - n is in range of both arrays.
+            return unsafe { check_only_lower_moved(t, h, j - n) };
         }
         // SAFETY: j + n is a main bucket of the old array.
         if unsafe { Bucket::at(h.oldbuckets.get(), t, j + n).evacuated() } {
@@ -451,6 +452,42 @@ unsafe fn check_untouched(t: &MapType, h: &Hmap, j: usize) -> Result<(), Violati
             let what = "new bucket written before its old bucket was evacuated";
             return fail(Check::Untouched, what, n, false);
         }
+    }
+    Ok(())
+}
+
+/// I3 in a shrink whose upper sibling of new bucket `j` has not moved: every entry of new bucket
+/// `j` came from old bucket `j` (iterators rely on it, filtering by origin): a self-equal key's
+/// hash selects old bucket `j`; a NaN's tophash bit says "lower" (set by the evacuation).
+///
+/// # Safety
+/// Shrinking; `j` is a main bucket of the current array.
+unsafe fn check_only_lower_moved(t: &MapType, h: &Hmap, j: usize) -> Result<(), Violation> {
+    // SAFETY: caller's promise.
+    let mut b = unsafe { Bucket::at(h.buckets.get(), t, j) };
+    let old_mask = h.old_mask();
+    while !b.is_null() {
+        for i in 0..BUCKET_CNT {
+            // SAFETY: b is live; a full cell holds a live key.
+            let from_upper = unsafe {
+                let top = b.tophash(i);
+                if is_empty(top) {
+                    continue;
+                }
+                let k = b.key(t, i);
+                if t.reflexive_key() || t.eq(k, k) {
+                    t.hash(k, h.hash0.get() as usize) & old_mask != j
+                } else {
+                    top & 1 != 0
+                }
+            };
+            if from_upper {
+                let what = "new bucket holds an entry of an upper sibling not yet evacuated";
+                return fail(Check::Untouched, what, j, false);
+            }
+        }
+        // SAFETY: b is live.
+        b = unsafe { b.overflow(t) };
     }
     Ok(())
 }

@@ -52,8 +52,6 @@ pub fn grow_kind(h: &Hmap) -> GrowKind {
         GrowKind::Shrinking
     } else if h.same_size_grow() {
         GrowKind::SameSize
-    } else if h.shrinking() {
-        GrowKind::Shrinking
     } else {
         GrowKind::Doubling
     }

@@ -529,3 +529,68 @@ fn model_with_heavy_deletes_on_every_layout() {
         assert_eq!(live_bytes(), base, "{}: leaked", layout.name);
     }
 }
+
+/// The invariant iterators rely on mid-shrink: while only the lower sibling has moved, the new
+/// bucket holds nothing from the upper one. Corrupt exactly that and the walk names it.
+#[test]
+fn the_invariant_walk_catches_an_upper_sibling_entry_in_a_half_fed_new_bucket() {
+    setup(10);
+    let m = u64map();
+    let n_keys = scaled(3000, 300) as u64;
+    for k in 0..n_keys {
+        m.set(&k, k);
+    }
+    let mut k = 0u64;
+    while !shrinking(&m) {
+        m.del(&k);
+        k += 1;
+    }
+    use gohmap::bucket::{Bucket, is_empty};
+    let t = m.t;
+    // Writes of progress move lower siblings (old 0, 1, 2, ...) until some moved lower sibling
+    // has an unmoved upper one holding an entry and a new bucket with a free cell.
+    let (j, upper, from, new0, to) = loop {
+        m.del(&k);
+        k += 1;
+        let hm = m.hdr();
+        assert!(
+            shrinking(&m),
+            "the shrink ended before a half-fed bucket was seen"
+        );
+        let half = 1usize << hm.b.get();
+        // SAFETY: shrinking, so both arrays are live; indexes in range; heads are live.
+        let found = unsafe {
+            (0..half).find_map(|j| {
+                let lower = Bucket::at(hm.oldbuckets.get(), &t, j);
+                let upper = Bucket::at(hm.oldbuckets.get(), &t, j + half);
+                let new = Bucket::at(hm.buckets.get(), &t, j);
+                if !lower.evacuated() || upper.evacuated() {
+                    return None;
+                }
+                let from = (0..8).find(|&i| !is_empty(upper.tophash(i)))?;
+                let to = (0..8).find(|&i| is_empty(new.tophash(i)))?;
+                Some((j, upper, from, new, to))
+            })
+        };
+        if let Some(f) = found {
+            break f;
+        }
+    };
+    m.check();
+    // Copy a live cell of the upper sibling into the free cell of new bucket j.
+    // SAFETY: live buckets of the map; the new bucket's bytes are restored before any use.
+    unsafe {
+        let size = t.bucketsize as usize;
+        let saved = std::slice::from_raw_parts(new0.0, size).to_vec();
+        new0.set_tophash(to, upper.tophash(from));
+        std::ptr::copy_nonoverlapping(upper.key_slot(&t, from), new0.key_slot(&t, to), 8);
+        let v = raw::check_invariants(&t, m.h).unwrap_err();
+        assert_eq!(v.check, gohmap::invariants::Check::Untouched, "{v}");
+        assert!(
+            v.to_string().contains("upper sibling") && v.bucket == j,
+            "{v}"
+        );
+        std::ptr::copy_nonoverlapping(saved.as_ptr(), new0.0, size);
+    }
+    m.check();
+}

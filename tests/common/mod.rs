@@ -231,8 +231,19 @@ impl M {
         assert!(!h.is_null());
         M { t, h }
     }
+    /// The map reads `key_size` bytes through a key pointer: a key of another Rust type (an
+    /// integer literal inferred as i32 for a u64 map) would be read past its end.
+    fn key_fits<K>(&self) {
+        assert!(
+            size_of::<K>() >= self.t.key_size,
+            "a {}-byte key for a map of {}-byte keys",
+            size_of::<K>(),
+            self.t.key_size
+        );
+    }
     /// `m[k] = v`.
     pub fn set<K, V: Copy>(&self, k: &K, v: V) {
+        self.key_fits::<K>();
         assert_eq!(size_of::<V>(), self.t.elem_size);
         // SAFETY: live map; K is the key type.
         let p = unsafe { gohmap::raw::mapassign(&self.t, self.h, (k as *const K).cast()) };
@@ -242,6 +253,7 @@ impl M {
     }
     /// `p := &m[k]` (assign), for op-assign tests.
     pub fn slot<K, V: Copy>(&self, k: &K) -> *mut V {
+        self.key_fits::<K>();
         // SAFETY: live map.
         let p = unsafe { gohmap::raw::mapassign(&self.t, self.h, (k as *const K).cast()) };
         assert!(!p.is_null());
@@ -249,6 +261,7 @@ impl M {
     }
     /// `v, ok := m[k]`.
     pub fn get<K, V: Copy>(&self, k: &K) -> Option<V> {
+        self.key_fits::<K>();
         // SAFETY: live map.
         let (p, ok) = unsafe { gohmap::raw::mapaccess2(&self.t, self.h, (k as *const K).cast()) };
         // SAFETY: p has elem_size readable bytes.
@@ -256,6 +269,7 @@ impl M {
     }
     /// `delete(m, k)`.
     pub fn del<K>(&self, k: &K) {
+        self.key_fits::<K>();
         // SAFETY: live map.
         unsafe { gohmap::raw::mapdelete(&self.t, self.h, (k as *const K).cast()) }
     }

@@ -687,7 +687,7 @@ fn failed_assigns_during_an_iteration_out_of_line() {
 fn failed_assigns_during_an_iteration_strings() {
     iterate_every_n(
         "string->string",
-        (scaled(30, 5) as u64, scaled(200, 20) as u64),
+        (scaled(30, 5) as u64, scaled(400, 20) as u64),
         Mode::Unwind,
     );
 }

@@ -218,6 +218,13 @@ pub mod group {
         zero_bytes(g)
     }
 
+    /// Cells that hold a key, current or evacuated: all but emptyRest, emptyOne and
+    /// evacuatedEmpty. What an iterator can produce.
+    #[inline(always)]
+    pub fn match_occupied(g: u64) -> u64 {
+        !(match_empty(g) | match_byte(g, super::EVACUATED_EMPTY)) & (ONES << 7)
+    }
+
     /// The cell index of the lowest set bit of a non-zero mask.
     #[inline(always)]
     pub fn first(mask: u64) -> usize {
@@ -275,6 +282,15 @@ mod tests {
                     m = rest(m);
                 }
                 assert_eq!(got, empties, "empty cells of {g:#x}");
+                let occupied: Vec<usize> =
+                    (0..8).filter(|&i| !matches!(bytes[i], 0 | 1 | 4)).collect();
+                let mut m = match_occupied(g);
+                let mut got = vec![];
+                while m != 0 {
+                    got.push(first(m));
+                    m = rest(m);
+                }
+                assert_eq!(got, occupied, "occupied cells of {g:#x}");
                 let rests = (0..8).filter(|&i| bytes[i] == 0).count();
                 assert_eq!(match_empty_rest(g).count_ones() as usize, rests);
             }

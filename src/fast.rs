@@ -48,6 +48,7 @@ macro_rules! value_family {
         ///
         /// # Safety
         /// `t` is validated; `h` is null or a live map of `t`.
+        #[inline(always)]
         pub unsafe fn $access1(t: &MapType, h: *const Hmap, key: $ty) -> *mut u8 {
             if !admits(t, h, $fam, stringify!($access1)) {
                 return zero_val();
@@ -60,6 +61,7 @@ macro_rules! value_family {
         ///
         /// # Safety
         /// As the `access1` form.
+        #[inline(always)]
         pub unsafe fn $access2(t: &MapType, h: *const Hmap, key: $ty) -> (*mut u8, bool) {
             if !admits(t, h, $fam, stringify!($access2)) {
                 return (zero_val(), false);
@@ -73,6 +75,7 @@ macro_rules! value_family {
         ///
         /// # Safety
         /// As the `access1` form.
+        #[inline(always)]
         pub unsafe fn $assign(t: &MapType, h: *mut Hmap, key: $ty) -> *mut u8 {
             if !admits(t, h, $fam, stringify!($assign)) {
                 return std::ptr::null_mut();
@@ -85,6 +88,7 @@ macro_rules! value_family {
         ///
         /// # Safety
         /// As the `access1` form.
+        #[inline(always)]
         pub unsafe fn $delete(t: &MapType, h: *mut Hmap, key: $ty) {
             if admits(t, h, $fam, stringify!($delete)) {
                 // SAFETY: as above.

@@ -294,8 +294,12 @@ macro_rules! export_fast {
         /// As the raw routine of the same name.
         #[unsafe(no_mangle)]
         pub unsafe extern "C" fn $a1(t: *const MapType, h: *mut Hmap, key: $ty) -> *mut c_void {
-            // SAFETY: caller's promise.
-            unsafe { $a2(t, h, key, std::ptr::null_mut()) }
+            guard(stringify!($a1), || {
+                descriptor(t, stringify!($a1), false)
+                    // SAFETY: caller's promise.
+                    .map_or(zero_val(), |t| unsafe { fast::$ra1(t, h, key) })
+                    .cast()
+            })
         }
 
         /// A fast comma-ok lookup. See the header.

@@ -73,6 +73,20 @@ impl Bucket {
         u64::from_le(unsafe { self.0.cast::<u64>().read() })
     }
 
+    /// Sets all eight tophash bytes to `v`.
+    ///
+    /// # Safety
+    /// As [`Bucket::group`], and the caller owns the map for writing.
+    #[inline(always)]
+    pub unsafe fn set_all_tophash(self, v: u8) {
+        // SAFETY: buckets are 8-aligned and start with 8 tophash bytes.
+        unsafe {
+            self.0
+                .cast::<u64>()
+                .write(u64::from_ne_bytes([v; BUCKET_CNT]))
+        }
+    }
+
     /// The address of key slot `i` (the key itself, or the pointer to an out-of-line key).
     ///
     /// # Safety
@@ -184,6 +198,33 @@ pub fn top_hash(hash: usize) -> u8 {
 #[inline(always)]
 pub fn is_empty(x: u8) -> bool {
     x <= EMPTY_ONE
+}
+
+/// Copies one key or elem slot of `n` bytes. The common sizes are single moves: evacuation
+/// copies every entry, and a `memcpy` call per slot (the size is only known at run time) took
+/// about a tenth of a shrinking `delete_all` (`perf record`, u64 -> u64, n = 1024). The moves
+/// go through `MaybeUninit` so that pointers inside keys and elems keep their provenance.
+///
+/// # Safety
+/// `src` and `dst` are valid for `n` bytes and do not overlap.
+#[inline(always)]
+pub unsafe fn copy_slot(src: *const u8, dst: *mut u8, n: usize) {
+    use std::mem::MaybeUninit;
+    // SAFETY: the caller's promise; unaligned reads and writes of exactly `n` bytes.
+    unsafe {
+        match n {
+            8 => dst
+                .cast::<MaybeUninit<[u8; 8]>>()
+                .write_unaligned(src.cast::<MaybeUninit<[u8; 8]>>().read_unaligned()),
+            16 => dst
+                .cast::<MaybeUninit<[u8; 16]>>()
+                .write_unaligned(src.cast::<MaybeUninit<[u8; 16]>>().read_unaligned()),
+            4 => dst
+                .cast::<MaybeUninit<[u8; 4]>>()
+                .write_unaligned(src.cast::<MaybeUninit<[u8; 4]>>().read_unaligned()),
+            _ => std::ptr::copy_nonoverlapping(src, dst, n),
+        }
+    }
 }
 
 /// Word-at-a-time searches over a bucket's tophash group. Masks have bit 7 of byte `i` set for

@@ -12,7 +12,7 @@
 //! failure after `hash_grow` changes nothing observable either (len, keys, elems, iteration).
 
 use crate::array;
-use crate::bucket::{Bucket, group, is_empty, top_hash};
+use crate::bucket::{Bucket, copy_slot, group, is_empty, top_hash};
 use crate::consts::*;
 use crate::hmap::{Hmap, bucket_mask, bucket_shift, over_load_factor};
 use crate::key::MapKey;
@@ -374,7 +374,14 @@ pub unsafe fn evacuate<K: MapKey>(t: &MapType, h: &Hmap, oldbucket: usize) -> Re
     // SAFETY: oldbucket is in range of the old array.
     let b = unsafe { Bucket::at(h.oldbuckets.get(), t, oldbucket) };
     // SAFETY: b is a live old head bucket.
-    if unsafe { !b.evacuated() } {
+    let (lone_and_empty, moved) =
+        unsafe { (b.group() == 0 && b.overflow(t).is_null(), b.evacuated()) };
+    if lone_and_empty {
+        // Nothing to move: one store marks all eight cells, instead of the walk below. Most
+        // old buckets of a shrinking map are empty (it holds under 0.8 entries a bucket).
+        // SAFETY: as above; the caller owns the map for writing.
+        unsafe { b.set_all_tophash(EVACUATED_EMPTY) };
+    } else if !moved {
         let new = h.buckets.get();
         let mut reserve = Reserve::new();
         let (dst, need) = if h.shrinking() {
@@ -501,12 +508,12 @@ unsafe fn move_chain<K: MapKey>(
                 ob.set_tophash(i, EVACUATED_X + mark_y);
                 let (db, di) = dst[usize::from(use_y)].next_cell(t, h, reserve);
                 db.set_tophash(di, top);
-                std::ptr::copy_nonoverlapping(
+                copy_slot(
                     ob.key_slot(t, i),
                     db.key_slot(t, di),
                     usize::from(t.keyslot),
                 );
-                std::ptr::copy_nonoverlapping(
+                copy_slot(
                     ob.elem_slot(t, i),
                     db.elem_slot(t, di),
                     usize::from(t.elemslot),

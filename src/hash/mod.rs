@@ -93,7 +93,13 @@ pub unsafe fn hash_bytes(p: *const u8, len: usize, seed: usize) -> usize {
         Path::Aes(ks) => {
             // SAFETY: a `Path::Aes` exists only after the CPU passed `aes::supported`; the
             // caller guarantees the bytes.
-            unsafe { aes::memhash(p, seed as u64, len, ks) as usize }
+            unsafe {
+                if len.wrapping_sub(1) < 16 {
+                    aes::memhash_short(p, seed as u64, len, ks) as usize
+                } else {
+                    aes::memhash(p, seed as u64, len, ks) as usize
+                }
+            }
         }
         Path::Fallback(hk) => {
             // SAFETY: the caller guarantees the bytes.

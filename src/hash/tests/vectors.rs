@@ -291,3 +291,28 @@ fn float_and_complex_hashers_aes_match_spec_rows() {
 fn float_and_complex_hashers_fallback_match_spec_rows() {
     check_float_rows("fallback", fallback_mem, 2);
 }
+
+/// The inline-assembly short path gives exactly the intrinsic path's hash for every length it
+/// takes (1..=16), at several seeds and alignments.
+#[test]
+fn aes_short_strings_hash_the_same_on_both_aes_routines() {
+    if !aes_runs("aes_short_strings_hash_the_same_on_both_aes_routines") {
+        return;
+    }
+    let bytes: Vec<u8> = (0..64u32).map(|i| (i * 37 + 11) as u8).collect();
+    for n in 1..=16 {
+        for off in [0, 1, 7, 13] {
+            for seed in [0u64, 1, 0x9e37_79b9_7f4a_7c15, u64::MAX] {
+                let p = bytes[off..].as_ptr();
+                // SAFETY: the CPU support was checked; `p..p+n` is inside `bytes`.
+                let (short, long) = unsafe {
+                    (
+                        aes::memhash_short(p, seed, n, &AES_SCHEDULE),
+                        aes::memhash(p, seed, n, &AES_SCHEDULE),
+                    )
+                };
+                assert_eq!(short, long, "n {n} offset {off} seed {seed:#x}");
+            }
+        }
+    }
+}

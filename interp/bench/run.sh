@@ -1,11 +1,16 @@
 #!/bin/sh
 # Runs each map-heavy example beside its CPython twin (same algorithm, dicts) and prints the
 # time ratio. Usage: interp/bench/run.sh   (from anywhere; builds gomini --release first)
+# GOMINI=/path/to/gomini skips the build and times that binary instead.
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-(cd "$root" && cargo build -j1 --release -p gomini >/dev/null 2>&1)
-gomini="$root/target/release/gomini"
+if [ -n "$GOMINI" ]; then
+    gomini=$GOMINI
+else
+    (cd "$root" && cargo build -j1 --release -p gomini >/dev/null 2>&1)
+    gomini="$root/target/release/gomini"
+fi
 py=${PYTHON:-python3}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -228,7 +228,18 @@ fn expr_names(e: &Expr, inside: bool, out: &mut HashSet<String>) {
                 go(v);
             }
         }
-        ExprKind::FuncLit(_, body) => lit_names(body, true, out),
+        ExprKind::FuncLit(sig, body) => {
+            // Inside the literal its parameters and named results shadow every outer name
+            // they spell (their scope is the whole body, nested literals included), so those
+            // uses never capture an enclosing variable: `id := func(i int) int {...}` does
+            // not put the caller's `i` in a cell.
+            let mut inner = HashSet::new();
+            lit_names(body, true, &mut inner);
+            for (n, _) in sig.params.iter().chain(&sig.results) {
+                inner.remove(n);
+            }
+            out.extend(inner);
+        }
         _ => {}
     }
 }

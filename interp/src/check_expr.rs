@@ -664,10 +664,12 @@ impl Checker {
                 Type::Bool => CKind::Bool,
                 _ => CKind::Any,
             };
-            return Ok(TE::new(
-                E::Cmp(c, k, Box::new(le), Box::new(re)),
-                Type::UntypedBool,
-            ));
+            let e = if k != CKind::Int && is_pure_path(&le) && is_pure_path(&re) {
+                E::CmpRef(c, k, Box::new(le), Box::new(re))
+            } else {
+                E::Cmp(c, k, Box::new(le), Box::new(re))
+            };
+            return Ok(TE::new(e, Type::UntypedBool));
         }
         let iop = match op {
             "+" => IOp::Add,

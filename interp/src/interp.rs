@@ -70,6 +70,14 @@ pub struct Interp {
     pool: Vec<Vec<Value>>,
 }
 
+/// The contents of a cell or slice array as a raw pointer, without a borrow guard (see
+/// `Interp::locate` for why no mutable borrow can be live; debug builds check it).
+#[inline]
+fn unguarded<T>(c: &RefCell<T>) -> *const T {
+    debug_assert!(c.try_borrow().is_ok(), "value mutably borrowed while read");
+    c.as_ptr()
+}
+
 #[inline]
 fn cell(v: &Value) -> &Rc<RefCell<Value>> {
     match v {
@@ -160,6 +168,19 @@ fn cmp<T: PartialOrd>(op: COp, a: T, b: T) -> bool {
     }
 }
 
+/// `a op b` for two values of the comparison's kind.
+#[inline]
+fn compare(op: COp, k: CKind, a: &Value, b: &Value) -> bool {
+    match k {
+        CKind::Int => cmp(op, a.int(), b.int()),
+        CKind::Uint => cmp(op, a.int() as u64, b.int() as u64),
+        CKind::Float => cmp(op, a.float(), b.float()),
+        CKind::Str => cmp(op, a.str(), b.str()),
+        CKind::Bool => cmp(op, a.bool(), b.bool()),
+        CKind::Any => (op == COp::Eq) == equal(a, b),
+    }
+}
+
 fn index_check(i: i64, len: usize) -> usize {
     if i < 0 || i as usize >= len {
         runtime_error(&format!("index out of range [{i}] with length {len}"));
@@ -211,9 +232,13 @@ impl Interp {
             args[b as usize] = Value::Cell(Rc::new(RefCell::new(v)));
         }
         let mut fr = Frame { locals: args, caps };
-        let r = match self.exec_block(&mut fr, &f.body) {
-            Flow::Return => std::mem::take(&mut self.ret),
-            _ => Value::Nil,
+        let r = match &f.body[..] {
+            // A body that is one `return e` (small helpers and closures): no statement walk.
+            [S::Return(es)] if es.len() == 1 => self.eval(&mut fr, &es[0]),
+            body => match self.exec_block(&mut fr, body) {
+                Flow::Return => std::mem::take(&mut self.ret),
+                _ => Value::Nil,
+            },
         };
         if self.pool.len() < 256 {
             let mut locals = fr.locals;
@@ -221,6 +246,31 @@ impl Interp {
             self.pool.push(locals);
         }
         r
+    }
+
+    /// Calls the func value `f` with two int arguments and returns its bool result, reusing
+    /// `locals` as the frame (sort.Slice's `less`, called about n log n times): no frame is
+    /// taken from or returned to the pool per call.
+    pub fn call_less(&mut self, f: &Closure, locals: &mut Vec<Value>, i: i64, j: i64) -> bool {
+        let func = &f.func;
+        locals.clear();
+        locals.push(Value::Int(i));
+        locals.push(Value::Int(j));
+        locals.resize(func.nlocals as usize, Value::Nil);
+        for &b in &func.boxed_params {
+            let v = std::mem::take(&mut locals[b as usize]);
+            locals[b as usize] = Value::Cell(Rc::new(RefCell::new(v)));
+        }
+        let mut fr = Frame {
+            locals: std::mem::take(locals),
+            caps: &f.captures,
+        };
+        let r = match self.exec_block(&mut fr, &func.body) {
+            Flow::Return => std::mem::take(&mut self.ret),
+            _ => Value::Nil,
+        };
+        *locals = fr.locals;
+        matches!(r, Value::Bool(true))
     }
 
     /// An empty vector from the frame pool (for building call arguments).
@@ -266,8 +316,10 @@ impl Interp {
                 let b = self.eval_int(fr, b);
                 int_op(*op, *k, a, b)
             }
-            E::Boxed(_) | E::Cap(_) | E::Field(..) | E::Index(..) => {
-                self.eval_ref(fr, e, &mut |v| v.int())
+            E::Boxed(_) | E::Cap(_) | E::Field(..) | E::Index(..) if is_path(e) => {
+                let p = self.locate(fr, e);
+                // SAFETY: `locate`'s pointer is read at once, before any interpreted code.
+                unsafe { (*p).int() }
             }
             _ => match self.eval(fr, e) {
                 Value::Int(i) => i,
@@ -285,6 +337,13 @@ impl Interp {
                 let b = self.eval_int(fr, b);
                 cmp(*op, a, b)
             }
+            E::CmpRef(op, k, a, b) => {
+                let pa = self.locate(fr, a);
+                let pb = self.locate(fr, b);
+                // SAFETY: locating the pure path `b` ran no code and stored nothing, so `pa`
+                // is still valid; both are read at once.
+                unsafe { compare(*op, *k, &*pa, &*pb) }
+            }
             E::AndAnd(a, b) => self.eval_bool(fr, a) && self.eval_bool(fr, b),
             E::OrOr(a, b) => self.eval_bool(fr, a) || self.eval_bool(fr, b),
             E::Not(a) => !self.eval_bool(fr, a),
@@ -292,15 +351,61 @@ impl Interp {
         }
     }
 
+    /// A pointer to the storage a path expression (`is_path`) names: a variable, or an
+    /// element or field reached from one. Index operands are evaluated first (inner ones
+    /// last), and the storage is located after them, so no interpreted code runs between
+    /// finding the pointer and the caller's use of it.
+    ///
+    /// The pointer is valid until interpreted code runs or a value is stored: the caller must
+    /// read through it at once. Cells and slice arrays are `RefCell`s, read here without a
+    /// guard: the interpreter never holds a mutable borrow while it evaluates an expression
+    /// (stores borrow mutably only around the store itself), and debug builds check that.
+    fn locate(&mut self, fr: &mut Frame, e: &E) -> *const Value {
+        match e {
+            E::Local(s) => &fr.locals[*s as usize],
+            E::Boxed(s) => unguarded(cell(&fr.locals[*s as usize])),
+            E::Cap(i) => unguarded(&fr.caps[*i as usize]),
+            E::Global(i) => &self.globals[*i as usize],
+            E::Field(b, i) => {
+                let p = self.locate(fr, b);
+                // SAFETY: `p` was just located; nothing has run since.
+                match unsafe { &*p } {
+                    Value::Struct(fs) => &fs[*i as usize],
+                    _ => unreachable!("field of a non-struct"),
+                }
+            }
+            E::Index(b, i) => {
+                let i = self.eval_int(fr, i);
+                let p = self.locate(fr, b);
+                // SAFETY: `p` was just located; nothing has run since.
+                match unsafe { &*p } {
+                    Value::Slice(s) => {
+                        let i = index_check(i, s.len as usize);
+                        let arr = s.arr.as_ref().expect("non-empty slice has an array");
+                        let v = unguarded(arr);
+                        // SAFETY: `v` is the live backing array (see `unguarded`), and
+                        // `off + i < off + len <= v.len()`.
+                        unsafe { (*v).as_ptr().add(s.off as usize + i) }
+                    }
+                    Value::Array(a) => &a[index_check(i, a.len())],
+                    _ => unreachable!("index of a non-sequence"),
+                }
+            }
+            _ => unreachable!("locate of a non-path expression"),
+        }
+    }
+
     /// Runs `f` on the value of `e` without copying it where `e` names storage (variables,
     /// and elements and fields of them): `s[i].f` reads one field, not the whole element.
     /// Indices are evaluated first; `f` must not run interpreted code.
     pub fn eval_ref<R>(&mut self, fr: &mut Frame, e: &E, f: &mut dyn FnMut(&Value) -> R) -> R {
+        if is_path(e) {
+            let p = self.locate(fr, e);
+            // SAFETY: `locate`'s pointer is used by `f` only, which runs no interpreted code.
+            return f(unsafe { &*p });
+        }
+        // Fields and elements of a temporary (`f().x`, `m[k][i]`).
         match e {
-            E::Local(s) => f(&fr.locals[*s as usize]),
-            E::Boxed(s) => f(&cell(&fr.locals[*s as usize]).borrow()),
-            E::Cap(i) => f(&fr.caps[*i as usize].borrow()),
-            E::Global(i) => f(&self.globals[*i as usize]),
             E::Field(b, i) => self.eval_ref(fr, b, &mut |v| match v {
                 Value::Struct(fs) => f(&fs[*i as usize]),
                 _ => unreachable!("field of a non-struct"),
@@ -328,47 +433,25 @@ impl Interp {
         }
     }
 
+    /// The hot expression kinds are evaluated here; the rest in `eval_cold`, which keeps
+    /// this function's stack frame small (every nested expression pays for it).
     pub fn eval(&mut self, fr: &mut Frame, e: &E) -> Value {
         match e {
             E::Const(v) => v.clone(),
             E::Local(s) => fr.locals[*s as usize].clone(),
-            E::Boxed(s) => cell(&fr.locals[*s as usize]).borrow().clone(),
-            E::Cap(i) => fr.caps[*i as usize].borrow().clone(),
-            E::Global(i) => self.globals[*i as usize].clone(),
             E::IntBin(op, k, a, b) => {
                 let a = self.eval_int(fr, a);
                 let b = self.eval_int(fr, b);
                 Value::Int(int_op(*op, *k, a, b))
             }
-            E::FloatBin(op, a, b) => {
-                let a = self.eval(fr, a).float();
-                let b = self.eval(fr, b).float();
-                Value::Float(float_op(*op, a, b))
-            }
-            E::Concat(a, b) => {
-                let a = self.eval(fr, a);
-                let b = self.eval(fr, b);
-                bin(Bin::Concat, &a, &b)
-            }
-            E::Cmp(_, CKind::Int, ..) | E::AndAnd(..) | E::OrOr(..) | E::Not(_) => {
+            E::Cmp(_, CKind::Int, ..) | E::AndAnd(..) | E::OrOr(..) | E::Not(_) | E::CmpRef(..) => {
                 Value::Bool(self.eval_bool(fr, e))
             }
-            E::Cmp(op, k, a, b) => {
-                let a = self.eval(fr, a);
-                let b = self.eval(fr, b);
-                Value::Bool(match k {
-                    CKind::Int => cmp(*op, a.int(), b.int()),
-                    CKind::Uint => cmp(*op, a.int() as u64, b.int() as u64),
-                    CKind::Float => cmp(*op, a.float(), b.float()),
-                    CKind::Str => cmp(*op, a.str(), b.str()),
-                    CKind::Bool => cmp(*op, a.bool(), b.bool()),
-                    CKind::Any => (*op == COp::Eq) == equal(&a, &b),
-                })
+            E::Index(..) | E::Field(..) if is_path(e) => {
+                let p = self.locate(fr, e);
+                // SAFETY: `locate`'s pointer is read at once, before any interpreted code.
+                unsafe { (*p).clone() }
             }
-            E::Neg(k, a) => Value::Int(k.wrap(self.eval(fr, a).int().wrapping_neg())),
-            E::FNeg(a) => Value::Float(-self.eval(fr, a).float()),
-            E::BitNot(k, a) => Value::Int(k.wrap(!self.eval(fr, a).int())),
-            E::FuncRef(i) => self.func_vals[*i as usize].clone(),
             E::CallDirect(i, args, spread) => {
                 let args = self.args(fr, args, *spread);
                 let f = self.funcs[*i as usize].clone();
@@ -379,6 +462,98 @@ impl Interp {
                 let args = self.args(fr, args, *spread);
                 self.call_value(&f, args)
             }
+            E::MapGet(rt, m, k) => self.with_map_key(fr, m, k, |h, k| {
+                // SAFETY: (for every map operation) `h` is null (a nil map) or a live map header,
+                // kept alive by its variable or by `with_map_key`; no interpreted code runs
+                // until the operation is done.
+                unsafe { maps::get(rt, h, k).0 }
+            }),
+            E::Lib(f, args, tys) => self.eval_lib(fr, *f, args, tys),
+            E::FloatBin(op, a, b) => {
+                let a = self.eval(fr, a).float();
+                let b = self.eval(fr, b).float();
+                Value::Float(float_op(*op, a, b))
+            }
+            E::Convert(c, x) => {
+                let v = self.eval(fr, x);
+                convert(*c, v)
+            }
+            _ => self.eval_cold(fr, e),
+        }
+    }
+
+    /// A library call: the operands (a multi-valued call spreads into them), then the call.
+    #[inline(never)]
+    fn eval_lib(
+        &mut self,
+        fr: &mut Frame,
+        f: Lib,
+        args: &[E],
+        tys: &[crate::types::Type],
+    ) -> Value {
+        let mut vals;
+        match args {
+            // One operand that is one value (`sc.Text()`, `strings.ToLower(w)`): no vector.
+            [a] => match self.eval(fr, a) {
+                Value::Tuple(t) => {
+                    vals = self.pool.pop().unwrap_or_default();
+                    vals.extend(t.iter().cloned());
+                }
+                v => return crate::library::call(self, f, std::slice::from_ref(&v), tys),
+            },
+            _ => {
+                vals = self.pool.pop().unwrap_or_default();
+                for a in args {
+                    match self.eval(fr, a) {
+                        // fmt.Println(f()) with a multi-valued f: its results are the operands.
+                        Value::Tuple(t) => vals.extend(t.iter().cloned()),
+                        v => vals.push(v),
+                    }
+                }
+            }
+        }
+        let r = crate::library::call(self, f, &vals, tys);
+        if self.pool.len() < 256 {
+            vals.clear();
+            self.pool.push(vals);
+        }
+        r
+    }
+
+    #[inline(never)]
+    fn eval_cold(&mut self, fr: &mut Frame, e: &E) -> Value {
+        match e {
+            E::Const(_)
+            | E::Local(_)
+            | E::IntBin(..)
+            | E::CallDirect(..)
+            | E::CallValue(..)
+            | E::MapGet(..)
+            | E::Lib(..)
+            | E::Cmp(_, CKind::Int, ..)
+            | E::AndAnd(..)
+            | E::OrOr(..)
+            | E::Not(_)
+            | E::CmpRef(..)
+            | E::FloatBin(..)
+            | E::Convert(..) => unreachable!("evaluated by `eval`"),
+            E::Boxed(s) => cell(&fr.locals[*s as usize]).borrow().clone(),
+            E::Cap(i) => fr.caps[*i as usize].borrow().clone(),
+            E::Global(i) => self.globals[*i as usize].clone(),
+            E::Concat(a, b) => {
+                let a = self.eval(fr, a);
+                let b = self.eval(fr, b);
+                bin(Bin::Concat, &a, &b)
+            }
+            E::Cmp(op, k, a, b) => {
+                let a = self.eval(fr, a);
+                let b = self.eval(fr, b);
+                Value::Bool(compare(*op, *k, &a, &b))
+            }
+            E::Neg(k, a) => Value::Int(k.wrap(self.eval(fr, a).int().wrapping_neg())),
+            E::FNeg(a) => Value::Float(-self.eval(fr, a).float()),
+            E::BitNot(k, a) => Value::Int(k.wrap(!self.eval(fr, a).int())),
+            E::FuncRef(i) => self.func_vals[*i as usize].clone(),
             E::Index(..) | E::Field(..) => self.eval_ref(fr, e, &mut |v| v.clone()),
             E::StrIndex(s, i) => {
                 let s = self.eval(fr, s);
@@ -386,18 +561,9 @@ impl Interp {
                 let b = s.str().as_bytes();
                 Value::Int(b[index_check(i, b.len())] as i64)
             }
-            E::MapGet(rt, m, k) => {
-                let k = self.eval(fr, k);
-                let (h, _keep) = self.map_operand(fr, m);
-                // SAFETY: `h` is null (a nil map) or the header of a live map, kept alive by
-                // `_keep` or by its local variable; no interpreted code runs before the call.
-                unsafe { maps::get(rt, h, &k).0 }
-            }
             E::MapGet2(rt, m, k) => {
-                let k = self.eval(fr, k);
-                let (h, _keep) = self.map_operand(fr, m);
-                // SAFETY: as above.
-                let (v, ok) = unsafe { maps::get(rt, h, &k) };
+                // SAFETY: as for MapGet in `eval`.
+                let (v, ok) = self.with_map_key(fr, m, k, |h, k| unsafe { maps::get(rt, h, k) });
                 Value::Tuple(Rc::new(vec![v, Value::Bool(ok)]))
             }
             E::SliceOf(s, lo, hi) => {
@@ -480,10 +646,6 @@ impl Interp {
                     captures,
                 })))
             }
-            E::Convert(c, x) => {
-                let v = self.eval(fr, x);
-                convert(*c, v)
-            }
             E::Len(x) => Value::Int(self.eval_ref(fr, x, &mut |v| match v {
                 Value::Str(s) => s.len() as i64,
                 Value::Slice(s) => s.len as i64,
@@ -492,12 +654,12 @@ impl Interp {
                 _ => 0,
             })),
             E::CapOf(x) => Value::Int(match self.eval(fr, x) {
-                Value::Slice(s) => s.cap as i64,
+                Value::Slice(s) => s.cap() as i64,
                 Value::Array(a) => a.len() as i64,
                 _ => 0,
             }),
             E::Append(s, xs) => {
-                let s = self.eval(fr, s).slice();
+                let s = self.eval(fr, s).into_slice();
                 let mut v = self.spare_vec();
                 for e in xs {
                     let x = self.eval(fr, e);
@@ -510,7 +672,7 @@ impl Interp {
                 r
             }
             E::AppendSpread(s, t) => {
-                let s = self.eval(fr, s).slice();
+                let s = self.eval(fr, s).into_slice();
                 let xs = match self.eval(fr, t) {
                     Value::Str(st) => st.bytes().map(|b| Value::Int(b as i64)).collect(),
                     v => v.slice().to_vec(),
@@ -518,7 +680,7 @@ impl Interp {
                 Value::Slice(append(s, &mut { xs }))
             }
             E::Copy(d, s) => {
-                let d = self.eval(fr, d).slice();
+                let d = self.eval(fr, d).into_slice();
                 let src = match self.eval(fr, s) {
                     Value::Str(st) => st.bytes().map(|b| Value::Int(b as i64)).collect(),
                     v => v.slice().to_vec(),
@@ -533,32 +695,14 @@ impl Interp {
                 Value::Int(n as i64)
             }
             E::Delete(rt, m, k) => {
-                let k = self.eval(fr, k);
-                let (h, _keep) = self.map_operand(fr, m);
                 // SAFETY: as for MapGet.
-                unsafe { maps::delete(rt, h, &k) };
+                self.with_map_key(fr, m, k, |h, k| unsafe { maps::delete(rt, h, k) });
                 Value::Nil
             }
             E::Panic(x, t) => {
                 let v = self.eval(fr, x);
                 let msg = crate::fmt::panic_value(&v, t);
                 go_panic(&msg)
-            }
-            E::Lib(f, args, tys) => {
-                let mut vals = self.pool.pop().unwrap_or_default();
-                for a in args {
-                    match self.eval(fr, a) {
-                        // fmt.Println(f()) with a multi-valued f: its results are the operands.
-                        Value::Tuple(t) => vals.extend(t.iter().cloned()),
-                        v => vals.push(v),
-                    }
-                }
-                let r = crate::library::call(self, *f, &vals, tys);
-                if self.pool.len() < 256 {
-                    vals.clear();
-                    self.pool.push(vals);
-                }
-                r
             }
             E::TupleAt(x, i) => match self.eval(fr, x) {
                 Value::Tuple(t) => t[*i as usize].clone(),
@@ -581,7 +725,7 @@ impl Interp {
             Place::Cap(i) => f(&mut fr.caps[*i as usize].borrow_mut()),
             Place::Global(i) => f(&mut self.globals[*i as usize]),
             Place::SliceElem(s, i) => {
-                let s = self.eval(fr, s).slice();
+                let s = self.eval(fr, s).into_slice();
                 let i = index_check(self.eval(fr, i).int(), s.len as usize);
                 let arr = s.arr.expect("non-empty slice has an array");
                 let mut a = arr.borrow_mut();
@@ -617,6 +761,32 @@ impl Interp {
         (map_h(&v), v)
     }
 
+    /// Runs the map operation `f` with the header of map `m` and the key `k`. The common case,
+    /// a map variable and a key that names storage (`counts[w]`, `seen[p.x]`), reads the key
+    /// in place: no copy, so no reference-count traffic on a string key.
+    #[inline]
+    fn with_map_key<R>(
+        &mut self,
+        fr: &mut Frame,
+        m: &E,
+        k: &E,
+        f: impl FnOnce(*mut gohmap::Hmap, &Value) -> R,
+    ) -> R {
+        if let E::Local(ms) = m
+            && is_path(k)
+        {
+            let pk = self.locate(fr, k);
+            let h = map_h(&fr.locals[*ms as usize]);
+            // SAFETY: `pk` was just located and nothing runs before `f`, a map operation that
+            // runs no interpreted code and changes no variable: whatever storage holds the key
+            // is reachable from the frame and stays alive and unchanged.
+            return f(h, unsafe { &*pk });
+        }
+        let k = self.eval(fr, k);
+        let (h, _keep) = self.map_operand(fr, m);
+        f(h, &k)
+    }
+
     /// A copy of `p` whose index operands (and slice and map operands) are already evaluated.
     fn pin_place(&mut self, fr: &mut Frame, p: &Place) -> Place {
         let c = |v: Value| Box::new(E::Const(v));
@@ -650,10 +820,8 @@ impl Interp {
             Place::Blank => {}
             Place::Local(s) => fr.locals[*s as usize] = v,
             Place::MapElem(rt, m, k) => {
-                let k = self.eval(fr, k);
-                let (h, _keep) = self.map_operand(fr, m);
                 // SAFETY: as for MapGet; a nil map reaches gohmap, which reports it.
-                unsafe { maps::set(rt, h, &k, &v) };
+                self.with_map_key(fr, m, k, |h, k| unsafe { maps::set(rt, h, k, &v) });
             }
             _ => {
                 let mut v = Some(v);
@@ -672,25 +840,32 @@ impl Interp {
                     *slot = bin(b, slot, &r);
                 }
             }
-            Place::MapElem(rt, m, k) => {
-                let k = self.eval(fr, k);
-                let (h, _keep) = self.map_operand(fr, m);
-                // SAFETY: as for MapGet. `m[k] op= v` is one mapassign and a read-modify-write
-                // of its slot, except / and %, which read first so /0 panics before the assign.
-                unsafe {
-                    if matches!(b, Bin::Int(IOp::Div | IOp::Rem, _)) {
-                        let (cur, _) = maps::get(rt, h, &k);
-                        let v = bin(b, &cur, &r);
-                        maps::set(rt, h, &k, &v);
+            // SAFETY: as for MapGet. `m[k] op= v` is one mapassign and a read-modify-write of
+            // its slot, except / and %, which read first so /0 panics before the assign.
+            Place::MapElem(rt, m, k) => self.with_map_key(fr, m, k, |h, k| unsafe {
+                if matches!(b, Bin::Int(IOp::Div | IOp::Rem, _)) {
+                    let (cur, _) = maps::get(rt, h, k);
+                    let v = bin(b, &cur, &r);
+                    maps::set(rt, h, k, &v);
+                } else {
+                    let slot = maps::assign(rt, h, k);
+                    if let (Bin::Int(op, ik), maps::Enc::Int(_)) = (b, &rt.val.enc) {
+                        // Integer elems: no Value round trip and nothing to release.
+                        let cur = maps::read(&rt.val.enc, slot).int();
+                        maps::write(
+                            &rt.val.enc,
+                            slot,
+                            &Value::Int(int_op(op, ik, cur, r.int())),
+                            true,
+                        );
                     } else {
-                        let slot = maps::assign(rt, h, &k);
                         let cur = maps::read(&rt.val.enc, slot);
                         let v = bin(b, &cur, &r);
                         maps::release(&rt.val.enc, slot);
                         maps::write(&rt.val.enc, slot, &v, true);
                     }
                 }
-            }
+            }),
             _ => self.with_place(fr, p, &mut |slot| *slot = bin(b, slot, &r)),
         }
     }
@@ -715,6 +890,8 @@ impl Interp {
         }
     }
 
+    /// The statements that run per iteration of typical loops are executed here; the rest
+    /// (multi-assignments, ranges, switch) in `exec_cold`, to keep this frame small.
     pub fn exec(&mut self, fr: &mut Frame, s: &S) -> Flow {
         match s {
             S::Expr(e) => {
@@ -724,42 +901,13 @@ impl Interp {
                 let v = self.eval(fr, e);
                 fr.locals[*slot as usize] = v;
             }
-            S::Decl(slot, e, boxed) => {
+            S::Decl(slot, e, false) => {
                 let v = self.eval(fr, e);
-                fr.locals[*slot as usize] = if *boxed {
-                    Value::Cell(Rc::new(RefCell::new(v)))
-                } else {
-                    v
-                };
+                fr.locals[*slot as usize] = v;
             }
             S::Set(p, e) => {
                 let v = self.eval(fr, e);
                 self.store(fr, p, v);
-            }
-            S::SetMulti(ps, es) => {
-                // Go's two phases: index operands on the left and every right-hand side are
-                // evaluated first, then the stores happen left to right.
-                let ps: Vec<Place> = ps.iter().map(|p| self.pin_place(fr, p)).collect();
-                let vs: Vec<Value> = es.iter().map(|e| self.eval(fr, e)).collect();
-                for (p, v) in ps.iter().zip(vs) {
-                    self.store(fr, p, v);
-                }
-            }
-            S::SetTuple(ps, E::MapGet2(rt, m, k)) => {
-                // `v, ok = m[k]` without building a tuple.
-                let k = self.eval(fr, k);
-                let (h, _keep) = self.map_operand(fr, m);
-                // SAFETY: as for MapGet.
-                let (v, ok) = unsafe { maps::get(rt, h, &k) };
-                self.store(fr, &ps[0], v);
-                self.store(fr, &ps[1], Value::Bool(ok));
-            }
-            S::SetTuple(ps, e) => {
-                if let Value::Tuple(t) = self.eval(fr, e) {
-                    for (p, v) in ps.iter().zip(t.iter()) {
-                        self.store(fr, p, v.clone());
-                    }
-                }
             }
             S::OpSet(Place::Local(slot), Bin::Int(op, k), e) => {
                 let r = self.eval_int(fr, e);
@@ -792,8 +940,62 @@ impl Interp {
                     self.exec(fr, p);
                 }
             },
+            S::Break => return Flow::Break,
+            S::Continue => return Flow::Continue,
+            S::Return(es) if es.len() == 1 => {
+                self.ret = self.eval(fr, &es[0]);
+                return Flow::Return;
+            }
+            S::Block(b) => return self.exec_block(fr, b),
+            _ => return self.exec_cold(fr, s),
+        }
+        Flow::Normal
+    }
+
+    #[inline(never)]
+    fn exec_cold(&mut self, fr: &mut Frame, s: &S) -> Flow {
+        match s {
+            S::Expr(_)
+            | S::Set(..)
+            | S::OpSet(..)
+            | S::If(..)
+            | S::For(..)
+            | S::Break
+            | S::Continue
+            | S::Block(_) => unreachable!("executed by `exec`"),
+            S::Decl(slot, e, boxed) => {
+                let v = self.eval(fr, e);
+                fr.locals[*slot as usize] = if *boxed {
+                    Value::Cell(Rc::new(RefCell::new(v)))
+                } else {
+                    v
+                };
+            }
+            S::SetMulti(ps, es) => {
+                // Go's two phases: index operands on the left and every right-hand side are
+                // evaluated first, then the stores happen left to right.
+                let ps: Vec<Place> = ps.iter().map(|p| self.pin_place(fr, p)).collect();
+                let vs: Vec<Value> = es.iter().map(|e| self.eval(fr, e)).collect();
+                for (p, v) in ps.iter().zip(vs) {
+                    self.store(fr, p, v);
+                }
+            }
+            S::SetTuple(ps, E::MapGet2(rt, m, k)) => {
+                // `v, ok = m[k]` without building a tuple.
+                // SAFETY: as for MapGet.
+                let (v, ok) = self.with_map_key(fr, m, k, |h, k| unsafe { maps::get(rt, h, k) });
+                self.store(fr, &ps[0], v);
+                self.store(fr, &ps[1], Value::Bool(ok));
+            }
+            S::SetTuple(ps, e) => {
+                if let Value::Tuple(t) = self.eval(fr, e) {
+                    for (p, v) in ps.iter().zip(t.iter()) {
+                        self.store(fr, p, v.clone());
+                    }
+                }
+            }
             S::RangeSlice(k, v, x, b) => {
-                let s = self.eval(fr, x).slice();
+                let s = self.eval(fr, x).into_slice();
                 for i in 0..s.len as usize {
                     self.store(fr, k, Value::Int(i as i64));
                     if !matches!(v, Place::Blank) {
@@ -866,8 +1068,6 @@ impl Interp {
                     }
                 }
             }
-            S::Break => return Flow::Break,
-            S::Continue => return Flow::Continue,
             S::Return(es) => {
                 self.ret = match es.len() {
                     0 => Value::Nil,
@@ -876,7 +1076,6 @@ impl Interp {
                 };
                 return Flow::Return;
             }
-            S::Block(b) => return self.exec_block(fr, b),
         }
         Flow::Normal
     }
@@ -900,7 +1099,10 @@ pub fn map_h(m: &Value) -> *mut gohmap::Hmap {
 
 fn slice_of(v: Value, lo: Option<i64>, hi: Option<i64>) -> Value {
     let (arr, off, len, cap) = match v {
-        Value::Slice(s) => (s.arr, s.off, s.len, s.cap),
+        Value::Slice(s) => {
+            let cap = s.cap();
+            (s.arr, s.off, s.len, cap)
+        }
         Value::Array(a) => {
             let n = a.len() as u32;
             (Some(Rc::new(RefCell::new(a.to_vec()))), 0, n, n)
@@ -921,7 +1123,6 @@ fn slice_of(v: Value, lo: Option<i64>, hi: Option<i64>) -> Value {
         arr,
         off: off + lo as u32,
         len: (hi - lo) as u32,
-        cap: cap - lo as u32,
     })
 }
 
@@ -930,8 +1131,9 @@ fn slice_of(v: Value, lo: Option<i64>, hi: Option<i64>) -> Value {
 /// `xs` is drained (left empty, capacity kept).
 pub fn append(s: Slice, xs: &mut Vec<Value>) -> Slice {
     let need = s.len as usize + xs.len();
+    let old = s.cap() as usize;
     if let Some(arr) = &s.arr
-        && need <= s.cap as usize
+        && need <= old
     {
         let mut a = arr.borrow_mut();
         let start = (s.off + s.len) as usize;
@@ -943,13 +1145,11 @@ pub fn append(s: Slice, xs: &mut Vec<Value>) -> Slice {
             arr: s.arr.clone(),
             off: s.off,
             len: need as u32,
-            cap: s.cap,
         };
     }
     if xs.is_empty() {
         return s;
     }
-    let old = s.cap as usize;
     let mut cap = old.max(1);
     if need > old * 2 {
         cap = need;
@@ -971,7 +1171,6 @@ pub fn append(s: Slice, xs: &mut Vec<Value>) -> Slice {
         arr: Some(Rc::new(RefCell::new(v))),
         off: 0,
         len: need as u32,
-        cap: cap as u32,
     }
 }
 
@@ -994,6 +1193,7 @@ fn zero_like(v: &Value) -> Value {
     }
 }
 
+#[inline(never)]
 pub fn convert(c: Conv, v: Value) -> Value {
     match c {
         Conv::None => v,

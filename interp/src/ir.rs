@@ -111,6 +111,9 @@ pub enum E {
     FloatBin(IOp, Box<E>, Box<E>),
     Concat(Box<E>, Box<E>),
     Cmp(COp, CKind, Box<E>, Box<E>),
+    /// A comparison (not of ints) whose operands are both `is_pure_path`: compared where they
+    /// are stored, without copying (no reference-count traffic for strings and structs).
+    CmpRef(COp, CKind, Box<E>, Box<E>),
     AndAnd(Box<E>, Box<E>),
     OrOr(Box<E>, Box<E>),
     Not(Box<E>),
@@ -226,4 +229,34 @@ pub struct Program {
     pub init: Vec<S>,
     pub init_locals: u32,
     pub main: u32,
+}
+
+/// Whether `e` names storage: a variable, or fields and elements reached from one. Such an
+/// expression can be read in place (`Interp::locate` in interp.rs) instead of copied.
+#[inline]
+pub fn is_path(e: &E) -> bool {
+    match e {
+        E::Local(_) | E::Boxed(_) | E::Cap(_) | E::Global(_) => true,
+        E::Field(b, _) | E::Index(b, _) => is_path(b),
+        _ => false,
+    }
+}
+
+/// A path whose index operands run no interpreted code and store nothing (variables,
+/// constants, integer arithmetic, reads of other such paths): two of them can be located one
+/// after the other and both pointers stay valid.
+pub fn is_pure_path(e: &E) -> bool {
+    fn pure(e: &E) -> bool {
+        match e {
+            E::Const(_) => true,
+            E::IntBin(_, _, a, b) => pure(a) && pure(b),
+            _ => is_pure_path(e),
+        }
+    }
+    match e {
+        E::Local(_) | E::Boxed(_) | E::Cap(_) | E::Global(_) => true,
+        E::Field(b, _) => is_pure_path(b),
+        E::Index(b, i) => is_pure_path(b) && pure(i),
+        _ => false,
+    }
 }

@@ -6,7 +6,7 @@
 //!
 //! Pipeline: `lexer` → `parser` (AST in `ast`) → `check` + `check_expr` (types in `types`,
 //! resolved IR in `ir`) → `interp` (values in `value`, maps in `maps`, library in `library`
-//! and `fmt`).
+//! and `fmt`). Small allocations go through `pool`.
 
 mod ast;
 mod check;
@@ -18,8 +18,13 @@ mod lexer;
 mod library;
 mod maps;
 mod parser;
+mod pool;
 mod types;
 mod value;
+
+/// Small blocks come from size-class free lists (see `pool.rs`).
+#[global_allocator]
+static ALLOC: pool::Pool = pool::Pool::new();
 
 use std::ffi::{CStr, c_char, c_int};
 

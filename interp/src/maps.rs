@@ -3,8 +3,8 @@
 //!
 //! Layout. Every Go value has a fixed-size raw encoding (`Enc`): integers at their own width,
 //! float64 as 8 bytes, bool as 1 byte, a string as Go's `{ptr, len}` header, a slice as
-//! `{ptr, off u32, len u32, cap u32}`, maps and funcs as one pointer (null = nil), structs and
-//! arrays as their fields at naturally aligned offsets. All-zero bytes decode to Go's zero
+//! `{ptr, off u32, len u32}` (its capacity is its array's, see `Slice`), maps and funcs as one
+//! pointer (null = nil), structs and arrays as their fields at naturally aligned offsets. All-zero bytes decode to Go's zero
 //! value, which is exactly what gohmap hands back for a new or missing entry.
 //!
 //! Ownership. Pointers in an *elem* are counted references (`Rc::into_raw`); the map entry owns
@@ -70,7 +70,7 @@ pub fn layout(t: &Type) -> Lay {
         Type::Int(k) => leaf(Enc::Int(*k), k.size(), false, false, false),
         Type::Float => leaf(Enc::Float, 8, false, true, false),
         Type::Str => leaf(Enc::Str, 16, true, false, true),
-        Type::Slice(_) => leaf(Enc::Slice, 24, true, false, false),
+        Type::Slice(_) => leaf(Enc::Slice, 16, true, false, false),
         Type::Map(..) => leaf(Enc::Map, 8, true, false, false),
         Type::Func(_) => leaf(Enc::Func, 8, true, false, false),
         Type::Struct(s) => {
@@ -319,7 +319,6 @@ pub unsafe fn write(e: &Enc, p: *mut u8, v: &Value, owned: bool) {
                 p.cast::<usize>().write_unaligned(ptr);
                 p.add(8).cast::<u32>().write_unaligned(s.off);
                 p.add(12).cast::<u32>().write_unaligned(s.len);
-                p.add(16).cast::<u32>().write_unaligned(s.cap);
             }
             Enc::Map => {
                 let ptr = match v {
@@ -392,7 +391,6 @@ pub unsafe fn read(e: &Enc, p: *const u8) -> Value {
                     arr,
                     off: p.add(8).cast::<u32>().read_unaligned(),
                     len: p.add(12).cast::<u32>().read_unaligned(),
-                    cap: p.add(16).cast::<u32>().read_unaligned(),
                 })
             }
             Enc::Map => {
@@ -494,25 +492,30 @@ struct KeyBuf {
 }
 
 impl KeyBuf {
-    #[inline]
-    fn new(rt: &MapRt, k: &Value) -> KeyBuf {
-        let mut b = KeyBuf {
+    /// A zeroed buffer big enough for `rt`'s keys.
+    #[inline(always)]
+    fn zeroed(rt: &MapRt) -> KeyBuf {
+        KeyBuf {
             small: [0; 16],
-            big: Vec::new(),
-        };
-        if rt.key.size > 128 {
-            b.big = vec![0; rt.key.size.div_ceil(8)];
+            big: if rt.key.size > 128 {
+                vec![0; rt.key.size.div_ceil(8)]
+            } else {
+                Vec::new()
+            },
         }
-        // SAFETY: the buffer has key.size zeroed bytes; keys are written borrowed (no counts).
-        unsafe { write(&rt.key.enc, b.ptr(), k, false) };
-        b
     }
-    fn ptr(&mut self) -> *mut u8 {
-        if self.big.is_empty() {
+    /// Encodes `k` into the buffer and returns where. (Filled in place rather than built
+    /// and returned, which copied the whole buffer on every generic-route operation.)
+    #[inline(always)]
+    fn key(&mut self, rt: &MapRt, k: &Value) -> *mut u8 {
+        let p = if self.big.is_empty() {
             self.small.as_mut_ptr().cast()
         } else {
             self.big.as_mut_ptr().cast()
-        }
+        };
+        // SAFETY: the buffer has key.size zeroed bytes; keys are written borrowed (no counts).
+        unsafe { write(&rt.key.enc, p, k, false) };
+        p
     }
 }
 
@@ -536,9 +539,10 @@ fn key32(rt: &MapRt, k: &Value) -> u32 {
     match k {
         Value::Int(i) => *i as u32,
         _ => {
-            let mut b = KeyBuf::new(rt, k);
+            let mut b = KeyBuf::zeroed(rt);
+            let kp = b.key(rt, k);
             // SAFETY: 4 key bytes were written into the buffer.
-            unsafe { b.ptr().cast::<u32>().read_unaligned() }
+            unsafe { kp.cast::<u32>().read_unaligned() }
         }
     }
 }
@@ -548,9 +552,10 @@ fn key64(rt: &MapRt, k: &Value) -> u64 {
     match k {
         Value::Int(i) => *i as u64,
         _ => {
-            let mut b = KeyBuf::new(rt, k);
+            let mut b = KeyBuf::zeroed(rt);
+            let kp = b.key(rt, k);
             // SAFETY: 8 key bytes were written into the buffer.
-            unsafe { b.ptr().cast::<u64>().read_unaligned() }
+            unsafe { kp.cast::<u64>().read_unaligned() }
         }
     }
 }
@@ -571,11 +576,12 @@ pub unsafe fn access(rt: &'static MapRt, h: *mut Hmap, k: &Value) -> (*const u8,
             Route::Fast64 => gohmap_mapaccess2_fast64(t, h, key64(rt, k), &mut ok),
             Route::FastStr => gohmap_mapaccess2_faststr(t, h, gostr(k), &mut ok),
             Route::Generic => {
-                let mut b = KeyBuf::new(rt, k);
+                let mut b = KeyBuf::zeroed(rt);
+                let kp = b.key(rt, k);
                 if rt.slot_size > ZERO_SIZE {
-                    gohmap_mapaccess2_fat(t, h, b.ptr().cast(), rt.zero.as_ptr().cast(), &mut ok)
+                    gohmap_mapaccess2_fat(t, h, kp.cast(), rt.zero.as_ptr().cast(), &mut ok)
                 } else {
-                    gohmap_mapaccess2(t, h, b.ptr().cast(), &mut ok)
+                    gohmap_mapaccess2(t, h, kp.cast(), &mut ok)
                 }
             }
         }
@@ -610,8 +616,9 @@ pub unsafe fn assign(rt: &'static MapRt, h: *mut Hmap, k: &Value) -> *mut u8 {
             Route::Fast64 => gohmap_mapassign_fast64(t, h, key64(rt, k)),
             Route::FastStr => gohmap_mapassign_faststr(t, h, gostr(k)),
             Route::Generic => {
-                let mut b = KeyBuf::new(rt, k);
-                gohmap_mapassign(t, h, b.ptr().cast())
+                let mut b = KeyBuf::zeroed(rt);
+                let kp = b.key(rt, k);
+                gohmap_mapassign(t, h, kp.cast())
             }
         }
     }
@@ -677,8 +684,9 @@ pub unsafe fn delete(rt: &'static MapRt, h: *mut Hmap, k: &Value) {
             Route::Fast64 => gohmap_mapdelete_fast64(t, h, key64(rt, k)),
             Route::FastStr => gohmap_mapdelete_faststr(t, h, gostr(k)),
             Route::Generic => {
-                let mut b = KeyBuf::new(rt, k);
-                gohmap_mapdelete(t, h, b.ptr().cast())
+                let mut b = KeyBuf::zeroed(rt);
+                let kp = b.key(rt, k);
+                gohmap_mapdelete(t, h, kp.cast())
             }
         }
     }

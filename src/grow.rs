@@ -116,13 +116,17 @@ unsafe fn new_overflow(
     reserve: Option<&mut Reserve>,
 ) -> Result<Bucket, usize> {
     let mut ovf = take_prealloc(t, h);
-    if ovf.is_null()
-        && let Some(r) = reserve
-    {
-        ovf = r.take(t);
-    }
     if ovf.is_null() {
-        ovf = Bucket(array::alloc_bucket(t)?);
+        if let Some(r) = reserve {
+            ovf = r.take(t);
+        }
+        if ovf.is_null() {
+            ovf = Bucket(array::alloc_bucket(t)?);
+        }
+        if !(h.b.get() == 0 && h.flags() & CALLER_BUCKET != 0) {
+            // SAFETY: the current array is one we made (not the caller's bucket), and live.
+            unsafe { array::note_separate_overflow(h.buckets.get()) };
+        }
     }
     incr_noverflow(h);
     // SAFETY: caller's promise about b.

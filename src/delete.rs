@@ -8,7 +8,7 @@
 use crate::access::find_in_chain;
 use crate::bucket::{Bucket, top_hash};
 use crate::consts::*;
-use crate::grow::{grow_work, read_bucket};
+use crate::grow::{grow_work, progress, read_bucket};
 use crate::hmap::{Hmap, bucket_mask};
 use crate::key::MapKey;
 use crate::maptype::MapType;
@@ -77,8 +77,21 @@ unsafe fn delete_locked<K: MapKey>(t: &MapType, h: &Hmap, key: K, hash: usize) {
     let bucket = hash & bucket_mask(h.b.get());
     // SAFETY: a main bucket of the current array.
     let mut head = unsafe { Bucket::at(h.buckets.get(), t, bucket) };
-    // SAFETY: growing, writing flag held.
-    if h.growing() && unsafe { grow_work::<K>(t, h, bucket) }.is_err() {
+    if h.growing() && h.shrinking() {
+        // A shrink moves old buckets in order only, never the ones this key's lookup needs:
+        // those are scattered over two arrays, and reading them at random (two old siblings
+        // and the new bucket, cache misses on a big map) for every delete cost more than the
+        // delete itself (draining 64K u64 keys: 82 ns a delete, against 23 without shrinking).
+        // The key is found where it is now, in its old chain if that has not moved yet: a
+        // delete needs no room in the new array.
+        // SAFETY: writing flag held.
+        unsafe { progress::<K>(t, h) };
+        // SAFETY: buckets are live; read_bucket picks the old chain until it has moved.
+        head = unsafe { read_bucket(t, h, hash) };
+    } else if h.growing()
+        // SAFETY: growing, writing flag held.
+        && unsafe { grow_work::<K>(t, h, bucket) }.is_err()
+    {
         // No memory to evacuate the old bucket first. Deleting needs none: the entry, if any,
         // is still in the old chain (its new bucket is untouched, I3), so delete it there and
         // report nothing ("report unless the routine can complete without that memory").

@@ -76,6 +76,65 @@ fn deletes_down_to_an_eighth_of_the_load_shrink_the_map_and_give_memory_back() {
     }
 }
 
+/// Old buckets moved so far must be exactly `0..nevacuate` (plus lower siblings moved by
+/// inserts): deletes during a shrink move nothing out of order.
+fn moved_out_of_order(m: &M) -> usize {
+    use gohmap::bucket::Bucket;
+    let h = m.hdr();
+    (h.nevacuate.get()..h.noldbuckets())
+        // SAFETY: i indexes the live old array of the shrink in progress.
+        .filter(|&i| unsafe { Bucket::at(h.oldbuckets.get(), &m.t, i).evacuated() })
+        .count()
+}
+
+#[test]
+fn deletes_during_a_shrink_move_old_buckets_in_order_only_and_find_keys_where_they_are() {
+    setup(5);
+    let n = scaled(20_000, 600) as u64;
+    let m = u64map();
+    let mut live: HashSet<u64> = (0..n).collect();
+    for k in 0..n {
+        m.set(&k, k + 1);
+    }
+    // Delete in a scattered order until shrinks have run, checking at every delete made
+    // while one is in progress that old buckets moved only in order, and that the deleted key
+    // is gone wherever it was (its old chain, or the new bucket it had moved to).
+    let mut during = 0;
+    let mut k = 0u64;
+    while live.len() > (n / 100) as usize {
+        let key = k.wrapping_mul(0x9E37_79B9) % n;
+        k += 1;
+        if !live.remove(&key) {
+            continue;
+        }
+        m.del(&key);
+        if shrinking(&m) {
+            during += 1;
+            assert_eq!(
+                moved_out_of_order(&m),
+                0,
+                "a delete moved an old bucket out of order"
+            );
+            assert_eq!(m.get::<u64, u64>(&key), None);
+            if during % 61 == 0 {
+                m.check();
+                for &l in live.iter().take(50) {
+                    assert_eq!(m.get::<u64, u64>(&l), Some(l + 1));
+                }
+            }
+        }
+    }
+    assert!(
+        during > scaled(100, 20),
+        "deletes ran during shrinks ({during})"
+    );
+    m.check();
+    assert_eq!(m.len(), live.len());
+    for &l in &live {
+        assert_eq!(m.get::<u64, u64>(&l), Some(l + 1));
+    }
+}
+
 #[test]
 fn a_map_oscillating_around_a_size_never_thrashes() {
     setup(2);

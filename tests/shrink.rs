@@ -99,14 +99,12 @@ fn deletes_during_a_shrink_move_old_buckets_in_order_only_and_find_keys_where_th
     // Delete in a scattered order until shrinks have run, checking at every delete made
     // while one is in progress that old buckets moved only in order, and that the deleted key
     // is gone wherever it was (its old chain, or the new bucket it had moved to).
+    // 7919 is a prime that divides neither size, so `k * 7919 % n` visits every key once.
+    let order: Vec<u64> = (0..n).map(|k| k * 7919 % n).collect();
+    assert_eq!(order.iter().collect::<HashSet<_>>().len(), n as usize);
     let mut during = 0;
-    let mut k = 0u64;
-    while live.len() > (n / 100) as usize {
-        let key = k.wrapping_mul(0x9E37_79B9) % n;
-        k += 1;
-        if !live.remove(&key) {
-            continue;
-        }
+    for &key in &order[..(n - n / 100) as usize] {
+        assert!(live.remove(&key));
         m.del(&key);
         if shrinking(&m) {
             during += 1;

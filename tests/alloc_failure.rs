@@ -312,7 +312,23 @@ struct IterRun<'a> {
     steps_growing: usize,
 }
 
-impl IterRun<'_> {
+impl<'a> IterRun<'a> {
+    /// A run on a new empty map of `l`.
+    fn new(l: &'a Layout, mode: Mode) -> IterRun<'a> {
+        // SAFETY: a valid descriptor.
+        let h = unsafe { raw::makemap(&l.t, 0, std::ptr::null_mut()) };
+        IterRun {
+            l,
+            h,
+            m: IterModel::default(),
+            arena: Arena::default(),
+            counter: 0,
+            mode,
+            failures: 0,
+            steps_growing: 0,
+        }
+    }
+
     fn elem(&mut self) -> Vec<u8> {
         self.counter += 1;
         let mut e: Vec<u8> = (0..self.l.t.elem_size)
@@ -542,18 +558,7 @@ fn iterate_while_failing(
     setup(11);
     set_mode(Mode::Record);
     let base = live_bytes();
-    // SAFETY: a valid descriptor.
-    let h = unsafe { raw::makemap(&l.t, 0, std::ptr::null_mut()) };
-    let mut r = IterRun {
-        l,
-        h,
-        m: IterModel::default(),
-        arena: Arena::default(),
-        counter: 0,
-        mode,
-        failures: 0,
-        steps_growing: 0,
-    };
+    let mut r = IterRun::new(l, mode);
     for i in 0..pre {
         r.assign(i);
     }
@@ -722,18 +727,8 @@ fn starting_an_iteration_under_a_failing_allocator() {
         setup(5);
         set_mode(mode);
         let base = live_bytes();
-        // SAFETY: a valid descriptor.
-        let h = unsafe { raw::makemap(&l.t, 0, std::ptr::null_mut()) };
-        let mut r = IterRun {
-            l,
-            h,
-            m: IterModel::default(),
-            arena: Arena::default(),
-            counter: 0,
-            mode,
-            failures: 0,
-            steps_growing: 0,
-        };
+        let mut r = IterRun::new(l, mode);
+        let h = r.h;
         for i in 0..6 {
             r.assign(i);
         }

@@ -191,10 +191,17 @@ impl MapKey for StrKey {
     }
     #[inline(always)]
     unsafe fn update(self, t: &MapType, b: Bucket, i: usize) {
-        // The newest header wins: the map then refers to the bytes the caller just used
-        // (Go overwrites only `ptr`, the lengths being equal).
-        // SAFETY: as store.
-        unsafe { b.key_slot(t, i).cast::<GoString>().write(self.0) }
+        // The newest header wins: the map then refers to the bytes the caller just used. Only
+        // `ptr` can differ (the lengths are equal), and it is stored only when it does: an
+        // update loop that passes the same strings again then leaves the bucket's line clean
+        // (sidebyside `update str`, A/B: n = 1024 13.2 -> 10.5 ns, n = 64K 20.7 -> 16.2).
+        // SAFETY: as store; the slot holds a header.
+        unsafe {
+            let p = &raw mut (*b.key_slot(t, i).cast::<GoString>()).ptr;
+            if p.read() != self.0.ptr {
+                p.write(self.0.ptr);
+            }
+        }
     }
     /// Go's one-bucket search for long keys: lengths first, then pointer identity; cells whose
     /// first or last 4 bytes differ are dismissed without a full compare, and if two cells

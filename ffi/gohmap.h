@@ -205,11 +205,14 @@ void gohmap_mapfree(const gohmap_maptype *t, gohmap_hmap *h);
 
 /* Shrinking (gohmap's; Go's map never gives memory back, golang/go#20135). A map also shrinks
  * by itself: after a delete leaves it under 1/8 of the load it would grow at (0.8 entries per
- * bucket) with at least 16 buckets and no iterator pinning it, it halves its bucket array,
- * incrementally, as a grow would (old buckets i and i + 2^B merge into new bucket i). Halving
- * leaves it at most 1/4 loaded, so a map oscillating around a size never thrashes. An
- * iteration that starts during a shrink keeps every promise of gohmap_mapiterinit; a shrink
- * never starts while an iteration pins the map (call gohmap_mapiterdone on early exits).
+ * bucket) with at least 16 buckets and no iterator pinning it, it shrinks. A map of up to
+ * 4096 buckets shrinks within that delete, in one step, to the smallest array that holds its
+ * entries at under 1/2 load (a pause bounded by the array size: copying at most 4096 buckets).
+ * A bigger map halves its bucket array incrementally, as a grow would (old buckets i and
+ * i + 2^B merge into new bucket i), leaving it at most 1/4 loaded. Either way a map oscillating
+ * around a size never thrashes. An iteration that starts during an incremental shrink keeps
+ * every promise of gohmap_mapiterinit; a shrink never starts while an iteration pins the map
+ * (call gohmap_mapiterdone on early exits).
  *
  * gohmap_mapshrink: finish any grow in progress, then halve until the array is the size
  * gohmap_makemap would pick for len(m), all before returning. Returns GOHMAP_SHRINK_OK (also

@@ -117,22 +117,23 @@ include its size classes. Times are the best of 3 runs of the whole workload (by
 first run's); this machine's clock is unreliable, so read them as rough ratios only.
 
 How gohmap shrinks ([`src/shrink.rs`](../src/shrink.rs)). Go's map never gives memory back
-(golang/go#20135): after the deletes it still holds every bucket it grew to. gohmap shrinks with
-the machinery it grows with. After a delete, a map with at least 16 buckets that holds fewer
-than an eighth of the entries it would grow at (and that no iterator pins) starts a *shrink*: a
-grow towards half the buckets, where old buckets `i` and `i + 2^B` evacuate into new bucket `i`,
-incrementally (the two old buckets feeding the one written, and four more, per later insert
-or delete), as a grow evacuates, and without calling the hasher. A large drop shrinks one
-halving after another, so during the deletes the map walks down from `B = 18` and the extra
-work shows up in the per-delete time. Halving leaves the map at most a quarter
+(golang/go#20135): after the deletes it still holds every bucket it grew to. gohmap shrinks.
+After a delete, a map with at least 16 buckets that holds fewer than an eighth of the entries
+it would grow at (and that no iterator pins) shrinks. A big map (over 4096 buckets) starts an
+incremental *shrink*: a grow towards half the buckets, where old buckets `i` and `i + 2^B`
+evacuate into new bucket `i` (the two old buckets feeding the one written, and four more, per
+later insert or delete), as a grow evacuates, and without calling the hasher; a large drop
+shrinks one halving after another, so during the deletes the map walks down from `B = 18` and
+the extra work shows up in the per-delete time. A map of up to 4096 buckets shrinks in one
+step inside the delete, straight to the smallest array that holds its entries at under half
+load (a pause bounded by copying 4096 buckets). Either way the map is left at most half
 loaded, so a map oscillating around one size never thrashes between growing and shrinking;
 the price is that automatic shrinking stops while the map is still up to 8 times larger than
-`make` would make it for its length (and a shrink may be in progress when the deletes end,
-holding both arrays, which is why the after-deletes figure varies from run to run; see the
-notes). `gohmap_mapshrink` finishes the job on request: it completes any grow or shrink in
-progress and halves until the array is the size `gohmap_makemap` would pick for `len(m)`, all
-before returning. `gohmap_mapclear_release` empties a map and
-returns every bucket.
+`make` would make it for its length (and a big map may be mid-shrink when the deletes end,
+holding both arrays; see the notes). `gohmap_mapshrink` finishes the job on request: it
+completes any grow or shrink in progress and halves until the array is the size
+`gohmap_makemap` would pick for `len(m)`, all before returning. `gohmap_mapclear_release`
+empties a map and returns every bucket.
 
 hashbrown (and std, which is hashbrown) never shrinks on deletes; `shrink_to_fit` rebuilds the
 table at the smallest capacity that fits the entries, rehashing them into a new allocation.

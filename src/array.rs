@@ -121,6 +121,29 @@ pub unsafe fn prealloc_left(t: &MapType, base: *mut u8, b: u8, next: *mut u8) ->
     (end - next as usize) / t.bucketsize as usize
 }
 
+/// Takes the next free preallocated overflow bucket from `stock` and advances it, or returns
+/// null when the stock is used up. The last one's overflow field holds a sentinel (spec §9
+/// I10), cleared here.
+///
+/// # Safety
+/// `*stock` is null or a free preallocated bucket of a live array of `t`.
+pub unsafe fn take_stock(t: &MapType, stock: &mut *mut u8) -> *mut u8 {
+    let b = Bucket(*stock);
+    if b.is_null() {
+        return b.0;
+    }
+    // SAFETY: caller's promise.
+    unsafe {
+        if b.overflow(t).is_null() {
+            *stock = stock.add(t.bucketsize as usize);
+        } else {
+            b.set_overflow(t, Bucket::NULL);
+            *stock = std::ptr::null_mut();
+        }
+    }
+    b.0
+}
+
 /// Whether `p` lies inside the array at `base` (a preallocated bucket, not a separate one).
 pub fn in_array(t: &MapType, base: *mut u8, b: u8, p: *mut u8) -> bool {
     let start = base as usize;

@@ -87,6 +87,16 @@ impl Bucket {
         }
     }
 
+    /// Sets all eight tophash bytes from one little-endian word (byte `i` is cell `i`).
+    ///
+    /// # Safety
+    /// As [`Bucket::set_all_tophash`].
+    #[inline(always)]
+    pub unsafe fn set_group(self, g: u64) {
+        // SAFETY: buckets are 8-aligned and start with 8 tophash bytes.
+        unsafe { self.0.cast::<u64>().write(g.to_le()) }
+    }
+
     /// The address of key slot `i` (the key itself, or the pointer to an out-of-line key).
     ///
     /// # Safety

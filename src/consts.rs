@@ -54,10 +54,18 @@ pub const CALLER_BUCKET: u8 = 32;
 /// gohmap: the grow in progress halves the bucket count (a shrink, see `shrink.rs`): old bucket
 /// `i` and its sibling `i + 2^B` both evacuate into new bucket `i`.
 pub const SHRINKING: u8 = 64;
+/// gohmap, for tests: this map always shrinks by incremental halvings, even when it is small
+/// enough to shrink in one step (`shrink.rs`), so tests can reach every mid-shrink state with
+/// maps small enough for Miri. Set by `raw::set_stepwise_shrink`.
+pub const STEPWISE_SHRINK: u8 = 128;
 
 /// Maps with fewer buckets than `2^SHRINK_MIN_B` never shrink by themselves: the memory is
 /// small and a tiny map's size swings are the common case (`mapshrink` still works).
 pub const SHRINK_MIN_B: u8 = 4;
+
+/// Maps with at most `2^ONE_STEP_SHRINK_MAX_B` buckets shrink in one step, inside the delete
+/// that finds them under-loaded; bigger ones halve incrementally as a grow doubles (`shrink.rs`).
+pub const ONE_STEP_SHRINK_MAX_B: u8 = 12;
 
 /// `hiter.check_bucket` value meaning "no filtering".
 pub const NO_CHECK: usize = usize::MAX;
@@ -108,7 +116,7 @@ const _: () = assert!(
     "keys start right after the tophash array, pointer-aligned"
 );
 const _: () = assert!(
-    (CALLER_HEADER | CALLER_BUCKET | SHRINKING)
+    (CALLER_HEADER | CALLER_BUCKET | SHRINKING | STEPWISE_SHRINK)
         & (ITERATOR | OLD_ITERATOR | HASH_WRITING | SAME_SIZE_GROW)
         == 0,
     "gohmap's private flag bits must not overlap Go's"

@@ -89,17 +89,9 @@ fn take_prealloc(t: &MapType, h: &Hmap) -> Bucket {
     }
     // SAFETY: extra is live; next_overflow is null or a free preallocated bucket (I10).
     unsafe {
-        let ovf = Bucket((*e).next_overflow.get());
-        if ovf.is_null() {
-            return ovf;
-        }
-        if ovf.overflow(t).is_null() {
-            (*e).next_overflow.set(ovf.0.add(t.bucketsize as usize));
-        } else {
-            // The last one: its overflow field holds the sentinel.
-            ovf.set_overflow(t, Bucket::NULL);
-            (*e).next_overflow.set(std::ptr::null_mut());
-        }
+        let mut next = (*e).next_overflow.get();
+        let ovf = Bucket(array::take_stock(t, &mut next));
+        (*e).next_overflow.set(next);
         ovf
     }
 }
@@ -395,7 +387,10 @@ pub unsafe fn evacuate<K: MapKey>(t: &MapType, h: &Hmap, oldbucket: usize) -> Re
         // old buckets of a shrinking map are empty (it holds under 0.8 entries a bucket).
         // SAFETY: as above; the caller owns the map for writing.
         unsafe { b.set_all_tophash(EVACUATED_EMPTY) };
-    } else if !moved {
+    } else if !moved
+        // SAFETY: b is an unevacuated old head bucket; the caller owns the map for writing.
+        && !unsafe { move_lone_bucket::<K>(t, h, b, oldbucket) }
+    {
         let new = h.buckets.get();
         let mut reserve = Reserve::new();
         let (dst, need) = if h.shrinking() {
@@ -449,6 +444,90 @@ pub unsafe fn evacuate<K: MapKey>(t: &MapType, h: &Hmap, oldbucket: usize) -> Re
         unsafe { advance_evacuation_mark(t, h, nold) };
     }
     Ok(())
+}
+
+/// The common case of [`evacuate`], in one pass with no reservations: an old bucket without
+/// overflow whose keys all equal themselves (no NaN to treat apart), going to destinations with
+/// room. That is every bucket of a doubling or same-size grow (X and Y start empty and take at
+/// most the eight entries), and nearly every one of a shrink (the new chain holds the lower
+/// sibling's few entries). Full cells are found with one mask and the old bucket's marks are
+/// written with one store. Returns false, having changed nothing, when the case does not apply.
+/// Measured with `sidebyside`, A/B, u64, n = 1024, when shrinks were still all incremental:
+/// delete_all 36.0 -> 33.2 ns, insert_fresh 38.5 -> 37.3.
+///
+/// # Safety
+/// `b` is the unevacuated old head bucket `oldbucket` of a growing map the caller owns for
+/// writing.
+#[inline(always)]
+unsafe fn move_lone_bucket<K: MapKey>(t: &MapType, h: &Hmap, b: Bucket, oldbucket: usize) -> bool {
+    // SAFETY: b is live.
+    if !t.reflexive_key() || unsafe { !b.overflow(t).is_null() } {
+        return false;
+    }
+    // SAFETY: b is live.
+    let g = unsafe { b.group() };
+    let full = !group::match_empty(g) & (u64::from_ne_bytes([0x80; BUCKET_CNT]));
+    let new = h.buckets.get();
+    let newbit = h.noldbuckets();
+    let doubling = !h.shrinking() && !h.same_size_grow();
+    // Destination buckets and their next free cells: [X, Y].
+    let (dst, mut next) = if h.shrinking() {
+        // SAFETY: in range of the new array.
+        let head = unsafe { Bucket::at(new, t, oldbucket & bucket_mask(h.b.get())) };
+        // SAFETY: head is live.
+        let (hg, more) = unsafe { (head.group(), !head.overflow(t).is_null()) };
+        let tail = group::match_empty_rest(hg);
+        let room = if tail == 0 {
+            0
+        } else {
+            BUCKET_CNT - group::first(tail)
+        };
+        if more || room < full.count_ones() as usize {
+            return false;
+        }
+        ([head, Bucket::NULL], [BUCKET_CNT - room, 0])
+    } else {
+        let y = if doubling {
+            // SAFETY: in range of the new array.
+            unsafe { Bucket::at(new, t, oldbucket + newbit) }
+        } else {
+            Bucket::NULL
+        };
+        // SAFETY: in range of the new array.
+        ([unsafe { Bucket::at(new, t, oldbucket) }, y], [0, 0])
+    };
+    let mut marks = u64::from_ne_bytes([EVACUATED_EMPTY; BUCKET_CNT]);
+    let mut m = full;
+    while m != 0 {
+        let i = group::first(m);
+        m = group::rest(m);
+        let top = (g >> (8 * i)) as u8;
+        if top < MIN_TOP_HASH {
+            panic::bad_map_state("evacuation mark in an unevacuated bucket");
+        }
+        // SAFETY: cell i of b is full; destination cells are free (room checked above, or X and
+        // Y untouched and given at most eight entries between them).
+        unsafe {
+            let use_y = if doubling {
+                usize::from(K::hash_stored(t, b.key(t, i), h.hash0.get() as usize) & newbit != 0)
+            } else {
+                0
+            };
+            marks ^= u64::from(EVACUATED_EMPTY ^ (EVACUATED_X + use_y as u8)) << (8 * i);
+            let (db, di) = (dst[use_y], next[use_y]);
+            next[use_y] += 1;
+            db.set_tophash(di, top);
+            copy_slot(b.key_slot(t, i), db.key_slot(t, di), usize::from(t.keyslot));
+            copy_slot(
+                b.elem_slot(t, i),
+                db.elem_slot(t, di),
+                usize::from(t.elemslot),
+            );
+        }
+    }
+    // SAFETY: b is live and ours to write.
+    unsafe { b.set_group(marks) };
+    true
 }
 
 /// # Safety

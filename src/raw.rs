@@ -11,6 +11,7 @@
 //!   the map. The zero value returned by a miss is read-only and permanent.
 //! * Panics and fatal errors go to the panic handler (`panic::set_panic_handler`).
 
+use crate::consts::STEPWISE_SHRINK;
 use crate::hmap::Hmap;
 use crate::iter::{self, Hiter};
 use crate::key::AnyKey;
@@ -153,6 +154,20 @@ pub unsafe fn mapfree(t: &MapType, h: *mut Hmap) {
 pub unsafe fn mapshrink(t: &MapType, h: *mut Hmap) -> Result<(), ShrinkError> {
     // SAFETY: caller's promise.
     unsafe { shrink::mapshrink(t, h) }
+}
+
+/// Test support: makes the map shrink by incremental halvings only, even when it is small
+/// enough to shrink in one step, so that tests reach every mid-shrink state with small maps
+/// (see [`crate::shrink`]). `on = false` restores the normal policy. Not in the C ABI.
+///
+/// # Safety
+/// `h` is a live map, not being written concurrently.
+#[doc(hidden)]
+pub unsafe fn set_stepwise_shrink(h: *mut Hmap, on: bool) {
+    // SAFETY: caller's promise.
+    let h = unsafe { &*h };
+    let f = h.flags() & !STEPWISE_SHRINK;
+    h.set_flags(if on { f | STEPWISE_SHRINK } else { f });
 }
 
 /// [`mapclear`], then gives every bucket back: the map is as `makemap_small` made it.

@@ -320,7 +320,7 @@ fn stats_of_a_same_size_grow_report_kind_two() {
 fn stats_visit_and_check_follow_a_shrink_after_deletes() {
     setup(13);
     let base = live_bytes();
-    let m = M::new(kind(KeyKind::U64, 8, 8), 0);
+    let m = M::new(kind(KeyKind::U64, 8, 8), 0).stepwise();
     let mut model = BTreeMap::new();
     for i in 0..1000u64 {
         m.set(&i, i + 1);

@@ -27,10 +27,10 @@ fn shrinking(m: &M) -> bool {
 }
 
 #[test]
-fn deletes_down_to_an_eighth_of_the_load_shrink_the_map_and_give_memory_back() {
+fn stepwise_deletes_down_to_an_eighth_of_the_load_halve_the_map_and_give_memory_back() {
     setup(1);
     let n = scaled(20_000, 600) as u64;
-    let m = u64map();
+    let m = u64map().stepwise();
     for k in 0..n {
         m.set(&k, k * 3);
     }
@@ -76,6 +76,104 @@ fn deletes_down_to_an_eighth_of_the_load_shrink_the_map_and_give_memory_back() {
     }
 }
 
+/// Small maps (the default policy up to `2^ONE_STEP_SHRINK_MAX_B` buckets) shrink inside the
+/// delete that finds them under an eighth of the load, straight to the size that holds their
+/// entries at under half load: no shrink in progress afterwards, sizes skipped, nothing lost.
+#[test]
+fn small_maps_shrink_in_one_step_to_under_half_load_skipping_sizes() {
+    setup(11);
+    let n = scaled(3000, 300) as u64;
+    let base = live_bytes();
+    let m = u64map();
+    for k in 0..n {
+        m.set(&k, k * 5);
+    }
+    let full_b = b(&m);
+    assert!(full_b <= ONE_STEP_SHRINK_MAX_B);
+    let full_bytes = live_bytes() - base;
+    let (mut last_b, mut shrinks, mut skipped) = (full_b, 0, 0);
+    for k in 0..n - 3 {
+        m.del(&k);
+        assert!(
+            !m.hdr().growing(),
+            "a one-step shrink left a shrink in progress"
+        );
+        if b(&m) != last_b {
+            shrinks += 1;
+            let len = m.len();
+            assert!(b(&m) < last_b);
+            let threshold = 6.5 * f64::from(1u32 << last_b) / 8.0;
+            assert!(
+                (len as f64) < threshold && len as f64 + 1.0 >= threshold,
+                "shrank at len {len} with B {last_b}"
+            );
+            assert_eq!(b(&m), b_for_hint(2 * len as isize).min(last_b - 1));
+            if b(&m) + 1 < last_b {
+                skipped += 1;
+            }
+            m.check();
+            for j in k + 1..n {
+                assert_eq!(m.get::<u64, u64>(&j), Some(j * 5), "key {j} after a shrink");
+            }
+            last_b = b(&m);
+        }
+    }
+    assert!(
+        shrinks >= 2 && skipped >= 1,
+        "{shrinks} shrinks, {skipped} skipping sizes"
+    );
+    assert!(
+        (live_bytes() - base) * 16 < full_bytes,
+        "{} of {full_bytes} bytes",
+        live_bytes() - base
+    );
+    drop(m);
+    assert_eq!(live_bytes(), base, "leaked");
+}
+
+/// A one-step shrink that runs out of memory at any of its allocations changes nothing: the
+/// delete that started it is done, every other entry is where it was, and nothing leaks or is
+/// reported (shrinking is an economy).
+#[test]
+fn a_one_step_shrink_out_of_memory_at_every_allocation_leaves_the_map_as_it_was() {
+    setup(12);
+    let t = kind(KeyKind::U64, 8, 8);
+    let n = scaled(3000, 300) as u64;
+    let mut nth = 1;
+    loop {
+        let base = live_bytes();
+        let m = M::new(t, 0);
+        for k in 0..n {
+            m.set(&k, k);
+        }
+        let full_b = b(&m);
+        // Delete up to the last key before the threshold.
+        let mut k = 0;
+        while (m.len() as f64 - 1.0) >= 6.5 * f64::from(1u32 << full_b) / 8.0 {
+            m.del(&k);
+            k += 1;
+        }
+        assert_eq!(b(&m), full_b);
+        fail_nth(Some(nth));
+        m.del(&k);
+        fail_nth(None);
+        let shrank = b(&m) < full_b;
+        m.check();
+        assert_eq!(m.len() as u64, n - k - 1);
+        for j in 0..n {
+            assert_eq!(m.get::<u64, u64>(&j), (j > k).then_some(j), "key {j}");
+        }
+        drop(m);
+        assert_eq!(live_bytes(), base, "leak after failing allocation {nth}");
+        if shrank {
+            break;
+        }
+        nth += 1;
+    }
+    assert!(nth > 1, "no allocation was failed: the test cannot fail");
+    assert!(take_reports().is_empty(), "a failed shrink reports nothing");
+}
+
 /// Old buckets moved so far must be exactly `0..nevacuate` (plus lower siblings moved by
 /// inserts): deletes during a shrink move nothing out of order.
 fn moved_out_of_order(m: &M) -> usize {
@@ -91,7 +189,7 @@ fn moved_out_of_order(m: &M) -> usize {
 fn deletes_during_a_shrink_move_old_buckets_in_order_only_and_find_keys_where_they_are() {
     setup(5);
     let n = scaled(20_000, 600) as u64;
-    let m = u64map();
+    let m = u64map().stepwise();
     let mut live: HashSet<u64> = (0..n).collect();
     for k in 0..n {
         m.set(&k, k + 1);
@@ -199,8 +297,8 @@ fn no_shrink_starts_while_an_iterator_pins_the_map_and_one_starts_after_mapiterd
     unsafe { raw::mapiterdone(&mut *it) };
     m.del(&(n - 10));
     assert!(
-        shrinking(&m),
-        "the next delete after the iteration starts a shrink"
+        b(&m) < full_b && !shrinking(&m),
+        "the next delete after the iteration shrinks the map (in one step: it is small)"
     );
     m.check();
 }
@@ -364,7 +462,7 @@ fn mapclear_release_keeps_a_caller_supplied_first_bucket() {
 fn nan_keys_survive_shrinks_and_are_produced_once_by_iterations_started_mid_shrink() {
     setup(8);
     let t = kind(KeyKind::F64, 8, 8);
-    let m = M::new(t, 0);
+    let m = M::new(t, 0).stepwise();
     let nans = 40u64;
     for i in 0..nans {
         m.set(&f64::NAN, 1_000_000 + i);
@@ -404,7 +502,7 @@ fn iterations_started_mid_shrink_keep_gos_promises_under_mutation() {
     for seed in 0..scaled(60, 2) as u64 {
         setup(100 + seed);
         let mut rng = Rng(seed);
-        let m = u64map();
+        let m = u64map().stepwise();
         let n = (scaled(1000, 60) + scaled(3000, 60)) as u64;
         let n = n / 2 + rng.below(n / 2);
         let mut model: HashMap<u64, u64> = HashMap::new();
@@ -507,7 +605,7 @@ fn model_with_heavy_deletes_on_every_layout() {
     } else {
         all
     };
-    for layout in chosen {
+    for (li, layout) in chosen.into_iter().enumerate() {
         setup(9);
         let base = live_bytes();
         let t: MapType = layout.t;
@@ -515,6 +613,11 @@ fn model_with_heavy_deletes_on_every_layout() {
         let mut rng = Rng(77);
         // SAFETY: validated descriptor.
         let h = unsafe { raw::makemap(&t, 0, std::ptr::null_mut()) };
+        // Every other layout shrinks by incremental halvings (as big maps do), the others in
+        // one step (as these small ones do by default).
+        // SAFETY: live map.
+        unsafe { raw::set_stepwise_shrink(h, li % 2 == 0) };
+        let mut last_b = 0;
         let mut model: HashMap<Vec<u8>, (Vec<u8>, Vec<u8>)> = HashMap::new();
         let mut nans = 0usize;
         let mut shrinks = 0;
@@ -554,9 +657,12 @@ fn model_with_heavy_deletes_on_every_layout() {
             }
             // SAFETY: live map.
             let hm = unsafe { &*h };
-            if hm.flags.load(std::sync::atomic::Ordering::Relaxed) & SHRINKING != 0 {
+            if hm.flags.load(std::sync::atomic::Ordering::Relaxed) & SHRINKING != 0
+                || hm.b.get() < last_b
+            {
                 shrinks += 1;
             }
+            last_b = hm.b.get();
             if step % 3 == 0 {
                 assert_invariants(&t, h);
             }
@@ -592,7 +698,7 @@ fn model_with_heavy_deletes_on_every_layout() {
 #[test]
 fn the_invariant_walk_catches_an_upper_sibling_entry_in_a_half_fed_new_bucket() {
     setup(10);
-    let m = u64map();
+    let m = u64map().stepwise();
     let n_keys = scaled(3000, 300) as u64;
     for k in 0..n_keys {
         m.set(&k, k);

@@ -281,6 +281,12 @@ impl M {
         // SAFETY: live map.
         unsafe { gohmap::raw::mapclear(&self.t, self.h) }
     }
+    /// The map shrinks by incremental halvings only (as big maps do), even when small.
+    pub fn stepwise(self) -> M {
+        // SAFETY: live map, no other user.
+        unsafe { gohmap::raw::set_stepwise_shrink(self.h, true) };
+        self
+    }
     pub fn hdr(&self) -> &gohmap::Hmap {
         // SAFETY: live map.
         unsafe { &*self.h }

@@ -225,7 +225,9 @@ impl Driver {
         }
     }
 
-    /// Makes a map and adds it; nothing happens if the allocation fails.
+    /// Makes a map and adds it; nothing happens if the allocation fails. Maps made with an odd
+    /// hint shrink by incremental halvings only, so that small maps reach mid-shrink states
+    /// too (`raw::set_stepwise_shrink`); the others shrink in one step, the default.
     fn make(&mut self, kind: Kind, hint: isize) {
         let t = Box::new(kind.maptype());
         // SAFETY: t is a valid descriptor.
@@ -239,7 +241,10 @@ impl Driver {
         }
         assert!(!h.is_null(), "makemap returned null without a report");
         // SAFETY: a live map.
-        assert_eq!(unsafe { raw::maplen(h) }, 0);
+        unsafe {
+            assert_eq!(raw::maplen(h), 0);
+            stepwise_if_odd(h, hint);
+        }
         self.slots.push(Slot {
             kind,
             t,
@@ -261,6 +266,8 @@ impl Driver {
             return;
         }
         assert!(!h.is_null());
+        // SAFETY: a live map.
+        unsafe { stepwise_if_odd(h, hint) };
         s.end_iters();
         // SAFETY: live map, no iteration running, not used again.
         unsafe { raw::mapfree(&s.t, s.h) };
@@ -735,4 +742,13 @@ fn nil_op(kind: Kind, which: u8) {
         }
     }
     no_reports("nil map");
+}
+
+/// See [`Driver::make`].
+///
+/// # Safety
+/// `h` is a live map.
+unsafe fn stepwise_if_odd(h: *mut gohmap::Hmap, hint: isize) {
+    // SAFETY: caller's promise.
+    unsafe { raw::set_stepwise_shrink(h, hint & 1 == 1) };
 }

@@ -123,7 +123,7 @@ fn small_maps_shrink_in_one_step_to_under_half_load_skipping_sizes() {
         "{shrinks} shrinks, {skipped} skipping sizes"
     );
     assert!(
-        (live_bytes() - base) * 16 < full_bytes,
+        (live_bytes() - base) * 8 < full_bytes,
         "{} of {full_bytes} bytes",
         live_bytes() - base
     );

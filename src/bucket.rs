@@ -276,6 +276,21 @@ pub mod group {
         !(match_empty(g) | match_byte(g, super::EVACUATED_EMPTY)) & (ONES << 7)
     }
 
+    /// The cells of group `g` that are not empty, lowest first, each with its tophash byte:
+    /// full cells, and evacuation marks (which callers that expect none must refuse).
+    #[inline(always)]
+    pub fn non_empty_cells(g: u64) -> impl Iterator<Item = (usize, u8)> {
+        let mut m = !match_empty(g) & (ONES << 7);
+        std::iter::from_fn(move || {
+            if m == 0 {
+                return None;
+            }
+            let i = first(m);
+            m = rest(m);
+            Some((i, (g >> (8 * i)) as u8))
+        })
+    }
+
     /// The cell index of the lowest set bit of a non-zero mask.
     #[inline(always)]
     pub fn first(mask: u64) -> usize {

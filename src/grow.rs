@@ -466,7 +466,6 @@ unsafe fn move_lone_bucket<K: MapKey>(t: &MapType, h: &Hmap, b: Bucket, oldbucke
     }
     // SAFETY: b is live.
     let g = unsafe { b.group() };
-    let full = !group::match_empty(g) & (u64::from_ne_bytes([0x80; BUCKET_CNT]));
     let new = h.buckets.get();
     let newbit = h.noldbuckets();
     let doubling = !h.shrinking() && !h.same_size_grow();
@@ -482,7 +481,7 @@ unsafe fn move_lone_bucket<K: MapKey>(t: &MapType, h: &Hmap, b: Bucket, oldbucke
         } else {
             BUCKET_CNT - group::first(tail)
         };
-        if more || room < full.count_ones() as usize {
+        if more || room < group::non_empty_cells(g).count() {
             return false;
         }
         ([head, Bucket::NULL], [BUCKET_CNT - room, 0])
@@ -497,11 +496,7 @@ unsafe fn move_lone_bucket<K: MapKey>(t: &MapType, h: &Hmap, b: Bucket, oldbucke
         ([unsafe { Bucket::at(new, t, oldbucket) }, y], [0, 0])
     };
     let mut marks = u64::from_ne_bytes([EVACUATED_EMPTY; BUCKET_CNT]);
-    let mut m = full;
-    while m != 0 {
-        let i = group::first(m);
-        m = group::rest(m);
-        let top = (g >> (8 * i)) as u8;
+    for (i, top) in group::non_empty_cells(g) {
         if top < MIN_TOP_HASH {
             panic::bad_map_state("evacuation mark in an unevacuated bucket");
         }

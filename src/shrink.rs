@@ -95,7 +95,6 @@ unsafe fn shrink_in_one_step(t: &MapType, h: &Hmap, new_b: u8) -> Result<(), usi
     let old = h.buckets.get();
     let old_b = h.b.get();
     let nnew = bucket_shift(new_b);
-    let full_mask = u64::from_ne_bytes([0x80; BUCKET_CNT]);
     let mut overflow_used = 0usize;
     for j in 0..nnew {
         // SAFETY: j < 2^new_b: a main bucket of the new array.
@@ -107,12 +106,7 @@ unsafe fn shrink_in_one_step(t: &MapType, h: &Hmap, new_b: u8) -> Result<(), usi
                 // SAFETY: ob is a live bucket of the old array's chains (not growing, so no
                 // cell holds an evacuation mark); d is a live new bucket with cell di free.
                 unsafe {
-                    let g = ob.group();
-                    let mut m = !group::match_empty(g) & full_mask;
-                    while m != 0 {
-                        let i = group::first(m);
-                        m = group::rest(m);
-                        let top = (g >> (8 * i)) as u8;
+                    for (i, top) in group::non_empty_cells(ob.group()) {
                         if top < MIN_TOP_HASH {
                             panic::bad_map_state("evacuation mark in a map that is not growing");
                         }

@@ -18,6 +18,15 @@ fn u64map() -> M {
     M::new(kind(KeyKind::U64, 8, 8), 0)
 }
 
+/// A fresh map of `t` holding `k -> k` for `k` in `0..n`.
+fn identity_map(t: MapType, n: u64) -> M {
+    let m = M::new(t, 0);
+    for k in 0..n {
+        m.set(&k, k);
+    }
+    m
+}
+
 fn b(m: &M) -> u8 {
     m.hdr().b.get()
 }
@@ -142,10 +151,7 @@ fn a_one_step_shrink_out_of_memory_at_every_allocation_leaves_the_map_as_it_was(
     let mut nth = 1;
     loop {
         let base = live_bytes();
-        let m = M::new(t, 0);
-        for k in 0..n {
-            m.set(&k, k);
-        }
+        let m = identity_map(t, n);
         let full_b = b(&m);
         // Delete up to the last key before the threshold.
         let mut k = 0;
@@ -361,10 +367,7 @@ fn mapshrink_out_of_memory_at_every_allocation_keeps_the_map_whole() {
     let mut nth = 1;
     loop {
         let base = live_bytes();
-        let m = M::new(t, 0);
-        for k in 0..n {
-            m.set(&k, k);
-        }
+        let m = identity_map(t, n);
         // Leave the map mid-grow sometimes: deletes below start a shrink.
         for k in 0..n * 19 / 20 {
             m.del(&k);

@@ -43,11 +43,13 @@
 //! need to recompute the choice.
 //!
 //! ## Shrinking (gohmap's; Go never shrinks)
-//! A delete that leaves the map under an eighth of the load it would grow at starts a **shrink**:
-//! the same incremental machinery towards half the buckets, old buckets `j` and `j + 2^B` merging
-//! into new bucket `j`. Halving leaves at most a quarter of the load, so sizes never thrash. No
-//! shrink starts while an iterator pins the map; one that starts mid-shrink walks the two old
-//! siblings of each new bucket, or the new bucket filtered by origin once they have moved.
+//! A delete that leaves the map under an eighth of the load it would grow at **shrinks** it. A
+//! map of up to 4096 buckets is copied in that delete into the smallest array that holds it at
+//! under half load; a bigger one starts the grow machinery towards half the buckets, old buckets
+//! `j` and `j + 2^B` merging incrementally into new bucket `j` (at most a quarter loaded after).
+//! Either way sizes never thrash. No shrink starts while an iterator pins the map; one that
+//! starts mid-shrink walks the two old siblings of each new bucket, or the new bucket filtered
+//! by origin once they have moved.
 //! `mapshrink` does it all at once on request; `mapclear_release` gives every bucket back.
 //!
 //! ## Ownership without a GC

@@ -97,6 +97,30 @@ impl Bucket {
         unsafe { self.0.cast::<u64>().write(g.to_le()) }
     }
 
+    /// Copies cell `i` (its key and elem slots) into cell `di` of `dst` and gives that cell the
+    /// tophash `top`: how every evacuation and shrink moves an entry.
+    ///
+    /// # Safety
+    /// Both are live buckets of `t`, `i, di < 8`, cell `i` is full and cell `di` is free; the
+    /// caller owns the map for writing.
+    #[inline(always)]
+    pub unsafe fn copy_cell_to(self, t: &MapType, i: usize, dst: Bucket, di: usize, top: u8) {
+        // SAFETY: caller's promise; slots of different buckets never overlap.
+        unsafe {
+            dst.set_tophash(di, top);
+            copy_slot(
+                self.key_slot(t, i),
+                dst.key_slot(t, di),
+                usize::from(t.keyslot),
+            );
+            copy_slot(
+                self.elem_slot(t, i),
+                dst.elem_slot(t, di),
+                usize::from(t.elemslot),
+            );
+        }
+    }
+
     /// The address of key slot `i` (the key itself, or the pointer to an out-of-line key).
     ///
     /// # Safety

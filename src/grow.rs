@@ -12,7 +12,7 @@
 //! failure after `hash_grow` changes nothing observable either (len, keys, elems, iteration).
 
 use crate::array;
-use crate::bucket::{Bucket, copy_slot, group, is_empty, top_hash};
+use crate::bucket::{Bucket, group, is_empty, top_hash};
 use crate::consts::*;
 use crate::hmap::{Hmap, bucket_mask, bucket_shift, over_load_factor};
 use crate::key::MapKey;
@@ -511,13 +511,7 @@ unsafe fn move_lone_bucket<K: MapKey>(t: &MapType, h: &Hmap, b: Bucket, oldbucke
             marks ^= u64::from(EVACUATED_EMPTY ^ (EVACUATED_X + use_y as u8)) << (8 * i);
             let (db, di) = (dst[use_y], next[use_y]);
             next[use_y] += 1;
-            db.set_tophash(di, top);
-            copy_slot(b.key_slot(t, i), db.key_slot(t, di), usize::from(t.keyslot));
-            copy_slot(
-                b.elem_slot(t, i),
-                db.elem_slot(t, di),
-                usize::from(t.elemslot),
-            );
+            b.copy_cell_to(t, i, db, di, top);
         }
     }
     // SAFETY: b is live and ours to write.
@@ -595,17 +589,7 @@ unsafe fn move_chain<K: MapKey>(
                 };
                 ob.set_tophash(i, EVACUATED_X + mark_y);
                 let (db, di) = dst[usize::from(use_y)].next_cell(t, h, reserve);
-                db.set_tophash(di, top);
-                copy_slot(
-                    ob.key_slot(t, i),
-                    db.key_slot(t, di),
-                    usize::from(t.keyslot),
-                );
-                copy_slot(
-                    ob.elem_slot(t, i),
-                    db.elem_slot(t, di),
-                    usize::from(t.elemslot),
-                );
+                ob.copy_cell_to(t, i, db, di, top);
             }
         }
         // SAFETY: ob is live.

@@ -40,7 +40,7 @@
 //! (`STEPWISE_SHRINK`, `raw::set_stepwise_shrink`).
 
 use crate::array;
-use crate::bucket::{Bucket, copy_slot, group};
+use crate::bucket::{Bucket, group};
 use crate::consts::*;
 use crate::free;
 use crate::grow::{evacuate, start_shrink};
@@ -130,13 +130,7 @@ unsafe fn shrink_in_one_step(t: &MapType, h: &Hmap, new_b: u8) -> Result<(), usi
                             overflow_used += 1;
                             (d, di) = (next, 0);
                         }
-                        d.set_tophash(di, top);
-                        copy_slot(ob.key_slot(t, i), d.key_slot(t, di), usize::from(t.keyslot));
-                        copy_slot(
-                            ob.elem_slot(t, i),
-                            d.elem_slot(t, di),
-                            usize::from(t.elemslot),
-                        );
+                        ob.copy_cell_to(t, i, d, di, top);
                         di += 1;
                     }
                     ob = ob.overflow(t);

@@ -182,9 +182,36 @@ pub unsafe fn mapiterdone(it: *mut Hiter) {
 /// Steps to the next entry; sets `key` (and `elem`) to null at the end and releases the pin.
 /// After the end it does nothing.
 ///
+/// Split in two so that the common step inlines into `gohmap_mapiternext` without the full
+/// walk's stack frame: a live, unwritten map whose next entry is current data is [`next_fast`];
+/// anything else is [`next_slow`], which decides exactly as if the fast path had not been tried.
+///
 /// # Safety
 /// `it` was initialised by `mapiterinit` and its map has not been freed.
+#[inline(always)]
 pub unsafe fn mapiternext(it: *mut Hiter) {
+    // SAFETY: caller's promise.
+    let itr = unsafe { &mut *it };
+    // SAFETY: a non-null `h` is the live map this iterator pinned.
+    if let Some(h) = unsafe { itr.h.as_ref() }
+        && !retire::stale(h, itr.clear_gen)
+        && h.flags() & HASH_WRITING == 0
+        // SAFETY: pinned and live, as just checked; the descriptor outlives the map.
+        && unsafe { next_fast(&*itr.t, h, itr) }
+    {
+        return;
+    }
+    // SAFETY: caller's promise.
+    unsafe { next_slow(it) }
+}
+
+/// [`mapiternext`] for everything [`next_fast`] leaves: the end, a cleared map, a write in
+/// progress, and every step that meets growth.
+///
+/// # Safety
+/// As [`mapiternext`].
+#[inline(never)]
+unsafe fn next_slow(it: *mut Hiter) {
     // SAFETY: caller's promise.
     let itr = unsafe { &mut *it };
     // SAFETY: a non-null `h` is the live map this iterator pinned.
@@ -206,49 +233,75 @@ pub unsafe fn mapiternext(it: *mut Hiter) {
         panic::concurrent_iter_write();
     }
     // SAFETY: the map is pinned, so every bucket the iterator can reach is alive.
-    if unsafe { next_in_bucket(t, itr) } {
-        return;
-    }
-    // SAFETY: as above.
     if !unsafe { step(t, h, itr) } {
         // SAFETY: the iteration is over; release its pin once.
         unsafe { mapiterdone(it) };
     }
 }
 
-/// The common step, kept small so that it runs without the full walk's stack frame: the next
-/// cell of the current bucket holds current data (not evacuated) and needs no filter, so it is
-/// the next entry as it stands. Anything else (end of bucket, a moved entry, a filtered chain)
-/// is left to [`step`], which decides exactly as if this had not been tried.
+/// The common step: the next entry is current data in the rest of this bucket, its overflow
+/// chain, or the next main buckets of a map that is not growing. Those are exactly the cases in
+/// which [`step`] would produce a cell as it stands (no filter, a real tophash, no old bucket
+/// to consult), so this walks them with one tophash-word test per bucket and no call. It gives
+/// up, changing nothing, at the first cell or bucket that needs more (an evacuation mark, a
+/// filtered or sibling walk, growth, the end), and [`step`] then redoes the walk from the same
+/// state. Iterating a 1024-entry u64 map cost 7.7 ns an entry with every bucket change going
+/// through [`step`] (a third of the time), 5.8 ns with this (Go: 8.0).
 ///
 /// # Safety
-/// `it` is pinned on a live map of `t`.
+/// `it` is pinned on the live map `h` of `t`, and no write is in progress.
 #[inline(always)]
-unsafe fn next_in_bucket(t: &MapType, it: &mut Hiter) -> bool {
-    let b = Bucket(it.bptr);
-    let i = usize::from(it.i);
-    if b.is_null() || it.check_bucket != NO_CHECK || i >= BUCKET_CNT {
+unsafe fn next_fast(t: &MapType, h: &Hmap, it: &mut Hiter) -> bool {
+    if it.check_bucket != NO_CHECK || it.sibling != 0 {
         return false;
     }
     let offset = usize::from(it.offset);
-    // SAFETY: b is a live bucket (pinned).
-    let occupied = group::match_occupied(unsafe { b.group() }).rotate_right(8 * offset as u32);
-    let todo = occupied & (!0u64 << (8 * i));
-    if todo == 0 {
-        return false;
-    }
-    let j = group::first(todo);
-    let offi = (j + offset) & (BUCKET_CNT - 1);
-    // SAFETY: b is live; a cell with a real tophash holds a live key and elem.
-    unsafe {
-        if b.tophash(offi) < MIN_TOP_HASH {
-            return false;
+    let mut b = Bucket(it.bptr);
+    let mut i = usize::from(it.i);
+    let mut bucket = it.bucket;
+    let mut wrapped = it.wrapped;
+    loop {
+        if b.is_null() {
+            if h.growing() || (bucket == it.start_bucket && wrapped) {
+                return false;
+            }
+            // SAFETY: `bucket` indexes the snapshot, kept alive by the pin; with no grow in
+            // progress this is the chain `fetch` would return, unfiltered.
+            b = unsafe { Bucket::at(it.buckets, t, bucket) };
+            bucket += 1;
+            if bucket == bucket_shift(it.b) {
+                bucket = 0;
+                wrapped = true;
+            }
+            i = 0;
         }
-        it.key = b.key(t, offi);
-        it.elem = b.elem(t, offi);
+        if i < BUCKET_CNT {
+            // SAFETY: b is a live bucket (pinned).
+            let occupied =
+                group::match_occupied(unsafe { b.group() }).rotate_right(8 * offset as u32);
+            let todo = occupied & (!0u64 << (8 * i));
+            if todo != 0 {
+                let j = group::first(todo);
+                let offi = (j + offset) & (BUCKET_CNT - 1);
+                // SAFETY: b is live; a cell with a real tophash holds a live key and elem.
+                unsafe {
+                    if b.tophash(offi) < MIN_TOP_HASH {
+                        return false; // an evacuation mark: `step` looks the entry up
+                    }
+                    it.key = b.key(t, offi);
+                    it.elem = b.elem(t, offi);
+                }
+                it.bptr = b.0;
+                it.i = (j + 1) as u8;
+                it.bucket = bucket;
+                it.wrapped = wrapped;
+                return true;
+            }
+        }
+        // SAFETY: b is live.
+        b = unsafe { b.overflow(t) };
+        i = 0;
     }
-    it.i = (j + 1) as u8;
-    true
 }
 
 /// Advances to the next entry; false at the end.

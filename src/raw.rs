@@ -194,6 +194,7 @@ pub unsafe fn mapiterinit(t: &MapType, h: *const Hmap, it: *mut Hiter) {
 ///
 /// # Safety
 /// `it` was started by [`mapiterinit`] on a map that has not been freed.
+#[inline]
 pub unsafe fn mapiternext(it: *mut Hiter) {
     // SAFETY: caller's promise.
     unsafe { iter::mapiternext(it) }

@@ -277,17 +277,17 @@ unsafe fn next_fast(t: &MapType, h: &Hmap, it: &mut Hiter) -> bool {
         }
         if i < BUCKET_CNT {
             // SAFETY: b is a live bucket (pinned).
-            let occupied =
-                group::match_occupied(unsafe { b.group() }).rotate_right(8 * offset as u32);
+            let g = unsafe { b.group() };
+            let occupied = group::match_occupied(g).rotate_right(8 * offset as u32);
             let todo = occupied & (!0u64 << (8 * i));
             if todo != 0 {
                 let j = group::first(todo);
                 let offi = (j + offset) & (BUCKET_CNT - 1);
+                if ((g >> (8 * offi)) as u8) < MIN_TOP_HASH {
+                    return false; // an evacuation mark: `step` looks the entry up
+                }
                 // SAFETY: b is live; a cell with a real tophash holds a live key and elem.
                 unsafe {
-                    if b.tophash(offi) < MIN_TOP_HASH {
-                        return false; // an evacuation mark: `step` looks the entry up
-                    }
                     it.key = b.key(t, offi);
                     it.elem = b.elem(t, offi);
                 }

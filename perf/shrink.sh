@@ -121,8 +121,8 @@ How gohmap shrinks ([`src/shrink.rs`](../src/shrink.rs)). Go's map never gives m
 After a delete, a map with at least 16 buckets that holds fewer than an eighth of the entries
 it would grow at (and that no iterator pins) shrinks. A big map (over 4096 buckets) starts an
 incremental *shrink*: a grow towards half the buckets, where old buckets `i` and `i + 2^B`
-evacuate into new bucket `i` (the two old buckets feeding the one written, and four more, per
-later insert or delete), as a grow evacuates, and without calling the hasher; a large drop
+evacuate into new bucket `i` (sixteen old buckets in order per
+later delete or insert; an insert also moves the two feeding the bucket it writes), as a grow evacuates, and without calling the hasher; a large drop
 shrinks one halving after another, so during the deletes the map walks down from `B = 18` and
 the extra work shows up in the per-delete time. A map of up to 4096 buckets shrinks in one
 step inside the delete, straight to the smallest array that holds its entries at under half

@@ -12,9 +12,9 @@
 //!   size when it grows.
 //! - **Incrementally**, for bigger maps (whose one-step copy would be a long pause): a *shrink*
 //!   is a grow towards half the buckets (`SHRINKING`, `B` one less): old bucket `i` and its
-//!   upper sibling `i + 2^B` both evacuate into new bucket `i`, two siblings and four more in
-//!   order per write, as a grow evacuates. Once the map is small enough, the next shrink is a
-//!   one-step one.
+//!   upper sibling `i + 2^B` both evacuate into new bucket `i`, sixteen old buckets in order
+//!   per write (`grow::progress`; an insert also moves the two feeding the bucket it writes), as
+//!   a grow evacuates. Once the map is small enough, the next shrink is a one-step one.
 //!
 //! Why two ways. Evacuating is the cost of shrinking: a drain visits every old bucket of every
 //! size it passes through, and the incremental machinery pays for marks, destinations and

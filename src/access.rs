@@ -87,8 +87,10 @@ pub unsafe fn mapaccess2<K: MapKey>(t: &MapType, h: *const Hmap, key: K) -> (*mu
         let b = Bucket(h.buckets.get());
         // SAFETY: a non-empty B = 0 map has exactly this bucket.
         if let Some(found) = unsafe { key.find_in_one_bucket(t, b) } {
-            // SAFETY: a found cell is full.
-            return found.map_or((zero_val(), false), |i| (unsafe { b.elem(t, i) }, true));
+            return found.map_or((zero_val(), false), |i| {
+                // SAFETY: a found cell is full.
+                (unsafe { b.elem_of::<K>(t, i) }, true)
+            });
         }
     }
     // SAFETY: caller's promise.
@@ -96,7 +98,7 @@ pub unsafe fn mapaccess2<K: MapKey>(t: &MapType, h: *const Hmap, key: K) -> (*mu
     // SAFETY: h is live and non-empty.
     match unsafe { find(t, h, key, hash) } {
         // SAFETY: a found cell is full.
-        Some((b, i)) => (unsafe { b.elem(t, i) }, true),
+        Some((b, i)) => (unsafe { b.elem_of::<K>(t, i) }, true),
         None => (zero_val(), false),
     }
 }

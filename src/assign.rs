@@ -83,7 +83,7 @@ unsafe fn assign_locked<K: MapKey>(
                 // SAFETY: a found cell is full.
                 Some((b, i)) => unsafe {
                     key.update(t, b, i);
-                    Ok(b.elem(t, i))
+                    Ok(b.elem_of::<K>(t, i))
                 },
                 None => Err(size),
             };
@@ -101,7 +101,7 @@ unsafe fn assign_locked<K: MapKey>(
                 unsafe {
                     if key.matches(t, b, i) {
                         key.update(t, b, i);
-                        return Ok(b.elem(t, i));
+                        return Ok(b.elem_of::<K>(t, i));
                     }
                 }
                 m = group::rest(m);
@@ -190,7 +190,7 @@ unsafe fn insert<K: MapKey>(
         key.store(t, b, i);
         b.set_tophash(i, top);
         h.count.set(h.count.get() + 1);
-        Ok(b.elem(t, i))
+        Ok(b.elem_of::<K>(t, i))
     }
 }
 

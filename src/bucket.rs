@@ -15,6 +15,7 @@
 //! searched with a few word operations instead of eight byte compares ([`group`]).
 
 use crate::consts::*;
+use crate::key::MapKey;
 use crate::maptype::MapType;
 
 /// A pointer to one bucket (main or overflow). Null means "no bucket".
@@ -129,6 +130,41 @@ impl Bucket {
     pub unsafe fn key_slot(self, t: &MapType, i: usize) -> *mut u8 {
         // SAFETY: within the bucket's key array.
         unsafe { self.0.add(DATA_OFFSET + i * t.keyslot as usize) }
+    }
+
+    /// [`Bucket::key_slot`] for a key kind whose slot width `K::SLOT` is fixed (the fast kinds:
+    /// their descriptors are admitted only with exactly that key size), so the address is a
+    /// shift and an add instead of a multiply by a field loaded from the descriptor: the search
+    /// loop's chain (tophash word, match, index, key address, key) is that much shorter.
+    ///
+    /// # Safety
+    /// As [`Bucket::key_slot`]; `K` fits `t`.
+    #[inline(always)]
+    pub unsafe fn key_slot_of<K: MapKey>(self, t: &MapType, i: usize) -> *mut u8 {
+        if K::SLOT == 0 {
+            // SAFETY: caller's promise.
+            return unsafe { self.key_slot(t, i) };
+        }
+        debug_assert_eq!(K::SLOT, t.keyslot as usize);
+        // SAFETY: within the bucket's key array, whose slots are K::SLOT wide.
+        unsafe { self.0.add(DATA_OFFSET + i * K::SLOT) }
+    }
+
+    /// [`Bucket::elem`] for key kind `K`: with a fixed slot width (the fast kinds, whose elems
+    /// are always inline) the elem array's offset is a constant.
+    ///
+    /// # Safety
+    /// As [`Bucket::elem`]; `K` fits `t`.
+    #[inline(always)]
+    pub unsafe fn elem_of<K: MapKey>(self, t: &MapType, i: usize) -> *mut u8 {
+        if K::SLOT == 0 {
+            // SAFETY: caller's promise.
+            return unsafe { self.elem(t, i) };
+        }
+        debug_assert!(K::SLOT == t.keyslot as usize && !t.indirect_elem());
+        let off = DATA_OFFSET + BUCKET_CNT * K::SLOT + i * t.elemslot as usize;
+        // SAFETY: within the bucket's elem array; fast kinds keep elems inline.
+        unsafe { self.0.add(off) }
     }
 
     /// The address of elem slot `i`.

@@ -13,6 +13,10 @@ use crate::maptype::MapType;
 
 /// A key as a routine receives it.
 pub trait MapKey: Copy {
+    /// The width of this kind's key slot when the kind fixes it (the fast kinds), else 0: the
+    /// descriptor's `keyslot` then says (see [`Bucket::key_slot_of`]).
+    const SLOT: usize = 0;
+
     /// Hash of this key with `seed`.
     ///
     /// # Safety

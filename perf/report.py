@@ -114,6 +114,22 @@ three alternating runs of the old and new `sidebyside` binaries, same machine, s
 - **String updates write only what changed**: an update stores the caller's string pointer
   into the key slot only when it differs, so an update loop over the same strings leaves the
   bucket's cache line clean. update str n = 1024: 13.2 -> 10.5 ns; 64K: 20.7 -> 16.2.
+- **Iteration without a call per bucket** (`src/iter.rs`, `next_fast`): the step that finds the
+  next entry in the rest of the bucket, its overflow chain or the next main buckets of a map
+  that is not growing is inlined into `gohmap_mapiternext`; only growth, evacuation marks and
+  the end go through the general walk. iterate u64 n = 1024: 7.7 -> 5.8 ns per entry (Go 8.0).
+- **Small blocks from `malloc`, not `calloc`** (`src/alloc.rs`): glibc's `calloc` bypasses the
+  per-thread cache, so a map made and freed in a loop paid a `malloc_consolidate` per map (11%
+  of insert u32 n = 8). Blocks up to 1 KiB are now `malloc`ed and zeroed: insert n = 8 about
+  10% faster (u64 21.0 -> 19.0 ns).
+- **Constant slot widths for the fast kinds** (`Bucket::key_slot_of`, `MapKey::SLOT`): a fast
+  descriptor always has 4-, 8- or 16-byte key slots and inline elems, so key and elem addresses
+  are a shift and an add instead of a multiply by descriptor fields. update u64 n = 1024: 8.2 ->
+  7.3 ns, u32 8.1 -> 7.2; lookup_hit u32 6.1 -> 5.9.
+- **Shorter incremental shrinks** (`grow::progress`): each delete during a shrink moves sixteen
+  old buckets in order (was four), because until the shrink ends every delete may pay two cache
+  misses (old bucket, then new). Draining 1M u64 keys: deletes made mid-shrink 129k -> 32k,
+  122 -> 102 ns a delete.
 
 - **Generic routines within 1.5x of the fast ones** (met): `cargo bench --bench
   fast_vs_generic -- --warm-up-time 0.3 --measurement-time 1 --sample-size 10 '/1024'`, same

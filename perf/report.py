@@ -130,6 +130,9 @@ three alternating runs of the old and new `sidebyside` binaries, same machine, s
   old buckets in order (was four), because until the shrink ends every delete may pay two cache
   misses (old bucket, then new). Draining 1M u64 keys: deletes made mid-shrink 129k -> 32k,
   122 -> 102 ns a delete.
+- **One-step shrinks up to 16384 buckets** (was 4096; `ONE_STEP_SHRINK_MAX_B`): a 64K-entry map
+  no longer halves incrementally twice before its one-step shrink. delete_all u64 n = 64K 42.8
+  -> 31.9 ns, u32 35.9 -> 31.0, str 49.5 -> 42.0; worst pause ~240 us (was ~60 us).
 
 - **Generic routines within 1.5x of the fast ones** (met): `cargo bench --bench
   fast_vs_generic -- --warm-up-time 0.3 --measurement-time 1 --sample-size 10 '/1024'`, same
@@ -139,14 +142,14 @@ three alternating runs of the old and new `sidebyside` binaries, same machine, s
 What it costs and what is left:
 
 - **Shrinking** (issue 9) is paid for by deletes: a drained map copies what is left into
-  smaller arrays as it goes, and big maps (over 4096 buckets) do it by incremental halvings that
+  smaller arrays as it goes, and big maps (over 16384 buckets) do it by incremental halvings that
   visit every old bucket of every size they pass through, then free the old array (returning
   pages to the kernel costs too). delete_all u64 measured, without automatic shrinking / with
   it: n = 1024 22.4 / 26.5 ns, 64K 30.1 / 40.9, 1M 79 / 106 (Go, which never gives memory
   back: 29.7, 36.4, 78.4). That is the price of going from 40 MB to under 4 MB after deleting
   99% of a million entries (`docs/shrinking.md`). Shrinking big maps in one step too would
-  remove most of it, at the cost of a pause proportional to the array (up to ~80 us measured
-  at 2^12 buckets, so ~0.3 ms at 2^14, the array of a 64K-entry map); making the incremental shrink skip sizes (four or more old siblings per new bucket)
+  remove most of it, at the cost of a pause proportional to the array (~240 us measured at
+  2^14 buckets, so ~1 ms at 2^16); making the incremental shrink skip sizes (four or more old siblings per new bucket)
   would need the iterator's mid-shrink logic generalised from two siblings.
 - **The call through the C ABI** and Go's bucket layout (keys and elems in separate arrays, an
   8-entry bucket chained by overflow pointers, evacuation as a separate pass) bound how close it

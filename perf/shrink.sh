@@ -119,14 +119,14 @@ first run's); this machine's clock is unreliable, so read them as rough ratios o
 How gohmap shrinks ([`src/shrink.rs`](../src/shrink.rs)). Go's map never gives memory back
 (golang/go#20135): after the deletes it still holds every bucket it grew to. gohmap shrinks.
 After a delete, a map with at least 16 buckets that holds fewer than an eighth of the entries
-it would grow at (and that no iterator pins) shrinks. A big map (over 4096 buckets) starts an
+it would grow at (and that no iterator pins) shrinks. A big map (over 16384 buckets) starts an
 incremental *shrink*: a grow towards half the buckets, where old buckets `i` and `i + 2^B`
 evacuate into new bucket `i` (sixteen old buckets in order per
 later delete or insert; an insert also moves the two feeding the bucket it writes), as a grow evacuates, and without calling the hasher; a large drop
 shrinks one halving after another, so during the deletes the map walks down from `B = 18` and
-the extra work shows up in the per-delete time. A map of up to 4096 buckets shrinks in one
+the extra work shows up in the per-delete time. A map of up to 16384 buckets shrinks in one
 step inside the delete, straight to the smallest array that holds its entries at under half
-load (a pause bounded by copying 4096 buckets). Either way the map is left at most half
+load (a pause bounded by copying 16384 buckets). Either way the map is left at most half
 loaded, so a map oscillating around one size never thrashes between growing and shrinking;
 the price is that automatic shrinking stops while the map is still up to 8 times larger than
 `make` would make it for its length (and a big map may be mid-shrink when the deletes end,

@@ -44,7 +44,7 @@
 //!
 //! ## Shrinking (gohmap's; Go never shrinks)
 //! A delete that leaves the map under an eighth of the load it would grow at **shrinks** it. A
-//! map of up to 4096 buckets is copied in that delete into the smallest array that holds it at
+//! map of up to 16384 buckets is copied in that delete into the smallest array that holds it at
 //! under half load; a bigger one starts the grow machinery towards half the buckets, old buckets
 //! `j` and `j + 2^B` merging incrementally into new bucket `j` (at most a quarter loaded after).
 //! Either way sizes never thrash. No shrink starts while an iterator pins the map; one that

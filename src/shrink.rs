@@ -3,13 +3,13 @@
 //! Go's map never shrinks (golang/go#20135): a map that once held a million entries keeps its
 //! buckets after every delete, and `clear` keeps them too. gohmap shrinks, in one of two ways.
 //!
-//! - **In one step**, for maps of up to `2^ONE_STEP_SHRINK_MAX_B` buckets (590 KB of u64 ->
+//! - **In one step**, for maps of up to `2^ONE_STEP_SHRINK_MAX_B` buckets (2.4 MB of u64 ->
 //!   u64 buckets): the delete that finds the map under-loaded copies every entry into a new,
 //!   smaller array and frees the old one (`shrink_in_one_step`). Nothing between the two arrays
 //!   is ever visible, so the new size can skip sizes: it is the smallest that holds the entries
-//!   at under half load. The pause is bounded by the array size: at most ~80 us here (measured
-//!   with rdtsc at `2^12` buckets), the order of what Go pays to allocate and zero an array that
-//!   size when it grows.
+//!   at under half load. The pause is bounded by the array size: at most ~240 us here (measured
+//!   with rdtsc at `2^14` buckets; ~60 us at `2^12`), the order of what Go pays to allocate and
+//!   zero the array it grows into from that size.
 //! - **Incrementally**, for bigger maps (whose one-step copy would be a long pause): a *shrink*
 //!   is a grow towards half the buckets (`SHRINKING`, `B` one less): old bucket `i` and its
 //!   upper sibling `i + 2^B` both evacuate into new bucket `i`, sixteen old buckets in order

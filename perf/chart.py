@@ -24,7 +24,8 @@ def read(path):
     with open(path) as f:
         for line in f:
             p = line.split()
-            if len(p) != 5 or p[0].startswith("#") or p[1].startswith("mem_"):
+            # The floor (call + hash + one bucket byte) is a table in the report, not a line here.
+            if len(p) != 5 or p[0].startswith("#") or p[1].startswith("mem_") or p[0] == "floor":
                 continue
             try:
                 n, ns = int(p[3]), float(p[4])

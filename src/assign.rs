@@ -39,7 +39,11 @@ pub unsafe fn mapassign<K: MapKey>(t: &MapType, h: *mut Hmap, key: K) -> *mut u8
     let hash = unsafe { key.hash(t, h.hash0.get() as usize) };
     h.toggle_writing();
     // SAFETY: we hold the writing flag.
-    let r = unsafe { assign_locked(t, h, key, hash) };
+    let r = match unsafe { assign_fast(t, h, key, hash) } {
+        Some(e) => Ok(e),
+        // SAFETY: we hold the writing flag.
+        None => unsafe { assign_locked_out_of_line(t, h, key, hash) },
+    };
     if h.flags() & HASH_WRITING == 0 {
         panic::concurrent_writes();
     }
@@ -51,6 +55,122 @@ pub unsafe fn mapassign<K: MapKey>(t: &MapType, h: *mut Hmap, key: K) -> *mut u8
             std::ptr::null_mut()
         }
     }
+}
+
+/// The elem slot for `key` in the common cases, or None for the rest: the key is already
+/// there (refreshed as `K::update` says), or it is new and its chain has a free cell in a map
+/// that is not growing, need not grow, and keeps keys and elems inline. Growth, overflow
+/// buckets, out-of-line objects and a map with no array yet go to [`assign_locked`].
+///
+/// These are nearly all assigns on a hot path and need none of the rarer machinery, so they
+/// get this short path inlined into the entry point and everything else is a call (which
+/// searches the chain again: it is in cache by then). Measured A/B against everything inlined:
+/// update u64 n = 1024 7.4 -> 6.4 ns, insert_presized u64 n = 1024 12.4 -> 9.7, insert_fresh
+/// u64 n = 8 17.5 -> 15.1 (per entry, map made and freed included). A path for updates alone
+/// was faster still on updates but made every insert pay the search twice (inserts 10-30%
+/// slower).
+///
+/// # Safety
+/// As [`mapassign`], with the writing flag held.
+#[inline(always)]
+unsafe fn assign_fast<K: MapKey>(t: &MapType, h: &Hmap, key: K, hash: usize) -> Option<*mut u8> {
+    if h.growing() || h.buckets.get().is_null() {
+        return None;
+    }
+    let top = top_hash(hash);
+    // SAFETY: a main bucket of the current array, which is live and not being evacuated.
+    let head = unsafe { Bucket::at(h.buckets.get(), t, hash & bucket_mask(h.b.get())) };
+    // SAFETY: head starts a live chain.
+    let (b, i) = match unsafe { scan_chain(t, key, top, head) } {
+        Scan::Found(b, i) => {
+            // SAFETY: a found cell is full.
+            return unsafe {
+                key.update(t, b, i);
+                Some(b.elem_of::<K>(t, i))
+            };
+        }
+        Scan::Absent { slot, .. } => slot?,
+    };
+    if t.indirect_key()
+        || t.indirect_elem()
+        || over_load_factor(h.count.get() + 1, h.b.get())
+        || too_many_overflow_buckets(h.noverflow.get(), h.b.get())
+    {
+        return None;
+    }
+    h.count.set(h.count.get() + 1);
+    // SAFETY: cell i of b is free; keys and elems are inline, so storing the key and its tophash
+    // fills it (the elem is already zero, I5).
+    unsafe {
+        key.store(t, b, i);
+        b.set_tophash(i, top);
+        Some(b.elem_of::<K>(t, i))
+    }
+}
+
+/// What a search of one chain for a key found.
+enum Scan {
+    /// The key's full cell.
+    Found(Bucket, usize),
+    /// The key is absent: the first free cell of the chain, if any, and its last bucket.
+    Absent {
+        slot: Option<(Bucket, usize)>,
+        last: Bucket,
+    },
+}
+
+/// Searches the chain from `head` for `key`, remembering the first free cell on the way.
+///
+/// # Safety
+/// `head` starts a live chain of `t`'s map.
+#[inline(always)]
+unsafe fn scan_chain<K: MapKey>(t: &MapType, key: K, top: u8, head: Bucket) -> Scan {
+    let mut b = head;
+    let mut slot: Option<(Bucket, usize)> = None;
+    loop {
+        // SAFETY: b is a live bucket of the chain.
+        let g = unsafe { b.group() };
+        let mut m = group::match_byte(g, top);
+        while m != 0 {
+            let i = group::first(m);
+            // SAFETY: cell i holds `top`, so it is full.
+            if unsafe { key.matches(t, b, i) } {
+                return Scan::Found(b, i);
+            }
+            m = group::rest(m);
+        }
+        if slot.is_none() {
+            let e = group::match_empty(g);
+            if e != 0 {
+                slot = Some((b, group::first(e)));
+            }
+        }
+        // emptyRest ends the live part of the chain (I4): the key is absent.
+        if group::match_empty_rest(g) != 0 {
+            return Scan::Absent { slot, last: b };
+        }
+        // SAFETY: b is live.
+        let next = unsafe { b.overflow(t) };
+        if next.is_null() {
+            return Scan::Absent { slot, last: b };
+        }
+        b = next;
+    }
+}
+
+/// [`assign_locked`] behind a call (see [`assign_fast`]).
+///
+/// # Safety
+/// As [`mapassign`], with the writing flag held.
+#[inline(never)]
+unsafe fn assign_locked_out_of_line<K: MapKey>(
+    t: &MapType,
+    h: &Hmap,
+    key: K,
+    hash: usize,
+) -> Result<*mut u8, usize> {
+    // SAFETY: caller's promise.
+    unsafe { assign_locked(t, h, key, hash) }
 }
 
 /// # Safety
@@ -89,40 +209,18 @@ unsafe fn assign_locked<K: MapKey>(
             };
         }
         // SAFETY: bucket is a main bucket of the current array.
-        let mut b = unsafe { Bucket::at(h.buckets.get(), t, bucket) };
-        let mut slot: Option<(Bucket, usize)> = None;
-        loop {
-            // SAFETY: b is a live bucket of the chain.
-            let g = unsafe { b.group() };
-            let mut m = group::match_byte(g, top);
-            while m != 0 {
-                let i = group::first(m);
-                // SAFETY: cell i is full.
-                unsafe {
-                    if key.matches(t, b, i) {
-                        key.update(t, b, i);
-                        return Ok(b.elem_of::<K>(t, i));
-                    }
-                }
-                m = group::rest(m);
+        let head = unsafe { Bucket::at(h.buckets.get(), t, bucket) };
+        // SAFETY: head starts a live chain (its old bucket, if any, has been evacuated).
+        let (slot, b) = match unsafe { scan_chain(t, key, top, head) } {
+            Scan::Found(b, i) => {
+                // SAFETY: a found cell is full.
+                return unsafe {
+                    key.update(t, b, i);
+                    Ok(b.elem_of::<K>(t, i))
+                };
             }
-            if slot.is_none() {
-                let e = group::match_empty(g);
-                if e != 0 {
-                    slot = Some((b, group::first(e)));
-                }
-            }
-            // emptyRest ends the live part of the chain (I4): the key is absent.
-            if group::match_empty_rest(g) != 0 {
-                break;
-            }
-            // SAFETY: b is live.
-            let next = unsafe { b.overflow(t) };
-            if next.is_null() {
-                break;
-            }
-            b = next;
-        }
+            Scan::Absent { slot, last } => (slot, last),
+        };
         // Growth invalidates the remembered slot, so it restarts the search.
         if !h.growing()
             && (over_load_factor(h.count.get() + 1, h.b.get())

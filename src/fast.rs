@@ -19,7 +19,8 @@ use crate::panic::{self, Code};
 /// Whether `t` admits `fam`; reports `BadArgument` if not. Nil maps are not checked.
 #[inline(always)]
 fn admits(t: &MapType, h: *const Hmap, fam: FastFamily, routine: &str) -> bool {
-    if h.is_null() || t.fast == fam as u8 {
+    // The family test first: it is the one that passes on every call that matters.
+    if t.fast == fam as u8 || h.is_null() {
         return true;
     }
     wrong_family(t, fam, routine);

@@ -39,7 +39,7 @@ fn guard<R>(name: &'static str, f: impl FnOnce() -> R) -> R {
 fn descriptor<'a>(t: *const MapType, routine: &str, full: bool) -> Option<&'a MapType> {
     // SAFETY: a non-null `t` is a descriptor the caller keeps alive for the map's life.
     let Some(t) = (unsafe { t.as_ref() }) else {
-        panic::report_fmt(Code::BadMapType, format_args!("{routine}: null maptype"));
+        null_maptype(routine);
         return None;
     };
     if (full || cfg!(debug_assertions))
@@ -49,6 +49,15 @@ fn descriptor<'a>(t: *const MapType, routine: &str, full: bool) -> Option<&'a Ma
         return None;
     }
     Some(t)
+}
+
+/// Reports a null descriptor. Out of line and cold: formatting takes the routine's name by
+/// reference, and inlined into an entry point that made every call store the name on the stack
+/// first (three instructions and a stack frame on each fast lookup).
+#[cold]
+#[inline(never)]
+fn null_maptype(routine: &str) {
+    panic::report_fmt(Code::BadMapType, format_args!("{routine}: null maptype"));
 }
 
 /// The key pointer to use: null is refused unless the key is zero-sized (then any address is

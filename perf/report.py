@@ -135,6 +135,15 @@ three alternating runs of the old and new `sidebyside` binaries, same machine, s
 - **One-step shrinks up to 16384 buckets** (was 4096; `ONE_STEP_SHRINK_MAX_B`): a 64K-entry map
   no longer halves incrementally twice before its one-step shrink. delete_all u64 n = 64K 42.8
   -> 31.9 ns, u32 35.9 -> 31.0, str 49.5 -> 42.0; worst pause ~240 us (was ~60 us).
+- **A short assign path, the rest a call** (`assign::assign_fast`): an assign that finds its
+  key, or finds a free cell in its chain of a map that is not growing and need not grow, is
+  done inline in the entry point; growth, overflow buckets and out-of-line objects are a call
+  that searches again. update u64 n = 1024 7.4 -> 6.4 ns, insert_presized 12.4 -> 9.7,
+  insert_fresh n = 8 17.5 -> 15.1. (A path for updates alone made every insert search twice:
+  inserts 10-30% slower. The same split for deletes measured within noise, one cell worse.)
+- **Error reports out of line** (`ffi::null_maptype`): formatting the routine's name for a
+  null descriptor, inlined, made every fast lookup store the name on the stack and build a
+  frame first. lookup_hit u64 n = 8 4.6 -> 3.7 ns, lookup_miss u64 n = 1024 4.9 -> 4.4.
 
 - **Generic routines within 1.5x of the fast ones** (met): `cargo bench --bench
   fast_vs_generic -- --warm-up-time 0.3 --measurement-time 1 --sample-size 10 '/1024'`, same
@@ -147,8 +156,12 @@ What it costs and what is left:
   smaller arrays as it goes, and big maps (over 16384 buckets) do it by incremental halvings that
   visit every old bucket of every size they pass through, then free the old array (returning
   pages to the kernel costs too). delete_all u64 measured, without automatic shrinking / with
-  it: n = 1024 22.4 / 26.5 ns, 64K 30.1 / 40.9, 1M 79 / 106 (Go, which never gives memory
-  back: 29.7, 36.4, 78.4). That is the price of going from 40 MB to under 4 MB after deleting
+  it: n = 1024 22.4 / 26.5 ns, 64K 30.1 / 40.9 (Go, which never gives memory back: 29.7,
+  36.4). At 1M a later measurement gave ~100 / ~106-113 against Go's 82: there the plain
+  deletes are themselves slower than Go's (`perf annotate`: 82% of the delete routine's samples
+  on the load of the bucket's tophash word, a cache miss; Go compares the 8 keys first, so its
+  key line and tophash line are fetched in parallel, where ours reads the key after the tophash
+  match; prefetching the next line measured mixed, -14% to +11%). That is the price of going from 40 MB to under 4 MB after deleting
   99% of a million entries (`docs/shrinking.md`). Shrinking big maps in one step too would
   remove most of it, at the cost of a pause proportional to the array (~240 us measured at
   2^14 buckets, so ~1 ms at 2^16); making the incremental shrink skip sizes (four or more old siblings per new bucket)
@@ -156,12 +169,21 @@ What it costs and what is left:
 - **The call through the C ABI** and Go's bucket layout (keys and elems in separate arrays, an
   8-entry bucket chained by overflow pointers, evacuation as a separate pass) bound how close it
   can get to hashbrown, which is inlined into its caller, probes 16 control bytes with SSE2 and
-  never chains. Reaching 1.5x of hashbrown on lookups would need the operation inlined into the
-  caller (LTO with the host, or a header-only fast path) - a different contract from the one a
-  compiler emitting `mapaccess1_fast64` calls has.
-- **2x faster than Go in geometric mean** would need every family well ahead of Go; lookups at
-  n <= 1024 and iteration are within a few percent of Go's (the same algorithm, the same number
-  of memory touches, a call either way), so the gains come from the larger cells.
+  never chains. The floor table above measures the part no implementation of this contract can
+  skip: at n <= 1024 the call, the hash and one bucket byte alone take 1.2-1.6x hashbrown's whole
+  lookup or miss, and at 1M a miss's one touch of a 144-byte bucket in a 37 MB array takes ~2x
+  hashbrown's whole miss (its control bytes, 1 MB, stay in cache). Where the floor is below
+  hashbrown (hits and updates of bigger maps, strings), what is left is gohmap's own work after
+  the touch, ~2.5x the floor in geometric mean: the tophash match, the key compare (a second
+  line, read after the match), returning the elem (a third) and the write flag. Reaching 1.5x
+  overall would need the operation inlined into the caller (LTO with the host, or a header-only
+  fast path) - a different contract from the one a compiler emitting `mapaccess1_fast64`
+  calls has.
+- **2x faster than Go in geometric mean** is not ruled out by the floor (it is ~0.3x of Go's
+  lookups in geometric mean), but every family would have to be well ahead of Go: lookups at
+  n <= 1024 and iteration do the same memory touches as Go's, a call either way, and are now
+  10-25% ahead; inserts into a growing map pay the same evacuation Go pays; deletes of big maps
+  pay for shrinking, which Go does not do.
 """
 
 

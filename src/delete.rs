@@ -6,7 +6,7 @@
 //! zeroed, so a reused cell starts at zero (I5) and no stale key lingers in memory.
 
 use crate::access::find_in_chain;
-use crate::bucket::{Bucket, top_hash};
+use crate::bucket::{Bucket, top_hash, zero_slot};
 use crate::consts::*;
 use crate::grow::{grow_work, progress, read_bucket};
 use crate::hmap::{Hmap, bucket_mask};
@@ -110,8 +110,12 @@ unsafe fn delete_locked<K: MapKey>(t: &MapType, h: &Hmap, key: K, hash: usize) {
 
 /// Empties full cell `i` of `b` in the chain starting at `head`.
 ///
+/// Inlined into both callers: as a call it cost delete_all str n = 8 16.4 -> 15.0 ns and u64
+/// n = 64K 36.3 -> 35.1 (A/B, minimum of three alternating runs).
+///
 /// # Safety
 /// Writing flag held; the cell is full and in the current table.
+#[inline(always)]
 unsafe fn remove(t: &MapType, h: &Hmap, head: Bucket, mut b: Bucket, mut i: usize) {
     // SAFETY: the cell is full; its out-of-line objects are live and referenced only here.
     unsafe {
@@ -120,14 +124,14 @@ unsafe fn remove(t: &MapType, h: &Hmap, head: Bucket, mut b: Bucket, mut i: usiz
             let obj = ks.cast::<*mut u8>().replace(std::ptr::null_mut());
             retire::release_object(t, h, Obj::Key, obj);
         } else {
-            std::ptr::write_bytes(ks, 0, t.key_size);
+            zero_slot(ks, t.key_size);
         }
         let es = b.elem_slot(t, i);
         if t.indirect_elem() {
             let obj = es.cast::<*mut u8>().replace(std::ptr::null_mut());
             retire::release_object(t, h, Obj::Elem, obj);
         } else {
-            std::ptr::write_bytes(es, 0, t.elem_size);
+            zero_slot(es, t.elem_size);
         }
         b.set_tophash(i, EMPTY_ONE);
 

@@ -196,10 +196,14 @@ pub unsafe fn mapiternext(it: *mut Hiter) {
     if let Some(h) = unsafe { itr.h.as_ref() }
         && !retire::stale(h, itr.clear_gen)
         && h.flags() & HASH_WRITING == 0
-        // SAFETY: pinned and live, as just checked; the descriptor outlives the map.
-        && unsafe { next_fast(&*itr.t, h, itr) }
     {
-        return;
+        // SAFETY: pinned and live, as just checked; the descriptor outlives the map.
+        match unsafe { next_fast(&*itr.t, h, itr) } {
+            Fast::Entry => return,
+            // SAFETY: the iteration is over; release its pin once.
+            Fast::End => return unsafe { mapiterdone(it) },
+            Fast::Slow => {}
+        }
     }
     // SAFETY: caller's promise.
     unsafe { next_slow(it) }
@@ -251,9 +255,9 @@ unsafe fn next_slow(it: *mut Hiter) {
 /// # Safety
 /// `it` is pinned on the live map `h` of `t`, and no write is in progress.
 #[inline(always)]
-unsafe fn next_fast(t: &MapType, h: &Hmap, it: &mut Hiter) -> bool {
+unsafe fn next_fast(t: &MapType, h: &Hmap, it: &mut Hiter) -> Fast {
     if it.check_bucket != NO_CHECK || it.sibling != 0 {
-        return false;
+        return Fast::Slow;
     }
     let offset = usize::from(it.offset);
     let mut b = Bucket(it.bptr);
@@ -262,8 +266,14 @@ unsafe fn next_fast(t: &MapType, h: &Hmap, it: &mut Hiter) -> bool {
     let mut wrapped = it.wrapped;
     loop {
         if b.is_null() {
-            if h.growing() || (bucket == it.start_bucket && wrapped) {
-                return false;
+            if h.growing() {
+                return Fast::Slow;
+            }
+            if bucket == it.start_bucket && wrapped {
+                // Back at the start of a map that is not growing: [`step`] would end here too.
+                // Ending without it saves a call and a second walk of the state per iteration
+                // (iterate u64 n = 8: 7.9 -> 7.1 ns an entry).
+                return Fast::End;
             }
             // SAFETY: `bucket` indexes the snapshot, kept alive by the pin; with no grow in
             // progress this is the chain `fetch` would return, unfiltered.
@@ -284,7 +294,7 @@ unsafe fn next_fast(t: &MapType, h: &Hmap, it: &mut Hiter) -> bool {
                 let j = group::first(todo);
                 let offi = (j + offset) & (BUCKET_CNT - 1);
                 if ((g >> (8 * offi)) as u8) < MIN_TOP_HASH {
-                    return false; // an evacuation mark: `step` looks the entry up
+                    return Fast::Slow; // an evacuation mark: `step` looks the entry up
                 }
                 // SAFETY: b is live; a cell with a real tophash holds a live key and elem.
                 unsafe {
@@ -295,13 +305,23 @@ unsafe fn next_fast(t: &MapType, h: &Hmap, it: &mut Hiter) -> bool {
                 it.i = (j + 1) as u8;
                 it.bucket = bucket;
                 it.wrapped = wrapped;
-                return true;
+                return Fast::Entry;
             }
         }
         // SAFETY: b is live.
         b = unsafe { b.overflow(t) };
         i = 0;
     }
+}
+
+/// What [`next_fast`] did.
+enum Fast {
+    /// Stepped to the next entry.
+    Entry,
+    /// Found the iteration over (the caller ends it).
+    End,
+    /// Changed nothing: the general walk must take this step.
+    Slow,
 }
 
 /// Advances to the next entry; false at the end.

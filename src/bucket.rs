@@ -370,6 +370,33 @@ pub mod group {
         })
     }
 
+    /// The bytes of `g` that become emptyRest when cell `i` is deleted and everything after it
+    /// is emptyRest: cell `i` and the run of emptyOne cells just below it. Also says whether
+    /// that run reaches cell 0 (the walk then goes on in the previous bucket of the chain).
+    ///
+    /// One mask and one store instead of a byte loop whose length depends on the data, whose
+    /// exit mispredicts as a map drains: delete_all u64 n = 1024 23.2 -> 21.6 ns, 64K 29.0 ->
+    /// 27.0, str 64K 38.4 -> 33.9 (A/B). The word is loaded only once the cell is known to
+    /// need it: loading it first for every delete cost str n = 1M 172 -> 188.
+    #[inline(always)]
+    pub fn tombstone_run(g: u64, i: usize) -> (u64, bool) {
+        debug_assert!(i < 8);
+        let upto = if i == 7 {
+            !0
+        } else {
+            (1u64 << (8 * (i + 1))) - 1
+        };
+        // Bit 7 of each byte below cell i that is not emptyOne: where the run stops.
+        let below = (1u64 << (8 * i)) - 1;
+        let stop = !match_byte(g, super::EMPTY_ONE) & below & (ONES << 7);
+        if stop == 0 {
+            return (upto, true);
+        }
+        // Bit 7 of the highest stopping byte p is bit 8p + 7; the run starts at byte p + 1.
+        let from = 64 - stop.leading_zeros() as usize;
+        (upto & !((1u64 << from) - 1), false)
+    }
+
     /// The cell index of the lowest set bit of a non-zero mask.
     #[inline(always)]
     pub fn first(mask: u64) -> usize {
@@ -394,6 +421,26 @@ mod tests {
         assert_eq!(top_hash(4usize << 56), 4 + MIN_TOP_HASH);
         assert_eq!(top_hash(5usize << 56), 5);
         assert_eq!(top_hash(usize::MAX), 255);
+    }
+
+    #[test]
+    fn tombstone_run_is_the_emptyone_run_below_the_cell() {
+        // Every group of emptyRest, emptyOne, evacuatedEmpty and full bytes, every cell.
+        let bytes = [EMPTY_REST, EMPTY_ONE, EVACUATED_EMPTY, 200];
+        for code in 0..4u32.pow(8) {
+            let cells: Vec<u8> = (0..8)
+                .map(|k| bytes[(code >> (2 * k)) as usize & 3])
+                .collect();
+            let g = u64::from_le_bytes(cells.clone().try_into().unwrap());
+            for i in 0..8 {
+                let mut j = i;
+                while j > 0 && cells[j - 1] == EMPTY_ONE {
+                    j -= 1;
+                }
+                let want: u64 = (j..=i).map(|k| 0xffu64 << (8 * k)).sum();
+                assert_eq!(tombstone_run(g, i), (want, j == 0), "g {g:#018x} i {i}");
+            }
+        }
     }
 
     #[test]

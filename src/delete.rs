@@ -6,7 +6,7 @@
 //! zeroed, so a reused cell starts at zero (I5) and no stale key lingers in memory.
 
 use crate::access::find_in_chain;
-use crate::bucket::{Bucket, top_hash, zero_slot};
+use crate::bucket::{Bucket, group, top_hash, zero_slot};
 use crate::consts::*;
 use crate::grow::{grow_work, progress, read_bucket};
 use crate::hmap::{Hmap, bucket_mask};
@@ -116,7 +116,7 @@ unsafe fn delete_locked<K: MapKey>(t: &MapType, h: &Hmap, key: K, hash: usize) {
 /// # Safety
 /// Writing flag held; the cell is full and in the current table.
 #[inline(always)]
-unsafe fn remove(t: &MapType, h: &Hmap, head: Bucket, mut b: Bucket, mut i: usize) {
+unsafe fn remove(t: &MapType, h: &Hmap, head: Bucket, mut b: Bucket, i: usize) {
     // SAFETY: the cell is full; its out-of-line objects are live and referenced only here.
     unsafe {
         let ks = b.key_slot(t, i);
@@ -133,35 +133,42 @@ unsafe fn remove(t: &MapType, h: &Hmap, head: Bucket, mut b: Bucket, mut i: usiz
         } else {
             zero_slot(es, t.elem_size);
         }
-        b.set_tophash(i, EMPTY_ONE);
-
-        // If everything after this cell is emptyRest, turn it and the tombstones before it into
-        // emptyRest too, walking back across bucket boundaries (the predecessor is found from
-        // the head: chains are singly linked and short).
+        // If everything after this cell is emptyRest, it and the tombstones before it become
+        // emptyRest too (I4): within this bucket with one store, then, if that run reached
+        // cell 0, walking back across bucket boundaries (the predecessor is found from the
+        // head: chains are singly linked and short).
         let rest_follows = if i == BUCKET_CNT - 1 {
             let next = b.overflow(t);
             next.is_null() || next.tophash(0) == EMPTY_REST
         } else {
             b.tophash(i + 1) == EMPTY_REST
         };
-        if rest_follows {
-            loop {
-                b.set_tophash(i, EMPTY_REST);
-                if i == 0 {
-                    if b == head {
+        if !rest_follows {
+            b.set_tophash(i, EMPTY_ONE);
+        } else {
+            let g = b.group();
+            let (run, to_start) = group::tombstone_run(g, i);
+            b.set_group(g & !run);
+            if to_start {
+                let mut i = 0;
+                loop {
+                    if i == 0 {
+                        if b == head {
+                            break;
+                        }
+                        let cur = b;
+                        b = head;
+                        while b.overflow(t) != cur {
+                            b = b.overflow(t);
+                        }
+                        i = BUCKET_CNT - 1;
+                    } else {
+                        i -= 1;
+                    }
+                    if b.tophash(i) != EMPTY_ONE {
                         break;
                     }
-                    let cur = b;
-                    b = head;
-                    while b.overflow(t) != cur {
-                        b = b.overflow(t);
-                    }
-                    i = BUCKET_CNT - 1;
-                } else {
-                    i -= 1;
-                }
-                if b.tophash(i) != EMPTY_ONE {
-                    break;
+                    b.set_tophash(i, EMPTY_REST);
                 }
             }
         }

@@ -144,6 +144,27 @@ three alternating runs of the old and new `sidebyside` binaries, same machine, s
 - **Error reports out of line** (`ffi::null_maptype`): formatting the routine's name for a
   null descriptor, inlined, made every fast lookup store the name on the stack and build a
   frame first. lookup_hit u64 n = 8 4.6 -> 3.7 ns, lookup_miss u64 n = 1024 4.9 -> 4.4.
+- **Deletes without calls** (`delete::remove`, `bucket::zero_slot`): zeroing the deleted key
+  and elem went through two `memset` calls (the sizes are run-time values); 4-, 8- and 16-byte
+  slots are now single stores, and the removal is inlined. delete_all u32 n = 8 11.6 -> 7.2 ns,
+  str n = 8 19.4 -> 15.0, u64 n = 1M ~104 -> 77-88 (memory-bound, noisy).
+- **The tombstone run in one store** (`bucket::group::tombstone_run`): a delete that leaves
+  only empty cells after it turns itself and the emptyOne cells before it into emptyRest; that
+  was a byte loop whose exit mispredicts as a map drains, and is now one mask and one store of
+  the tophash word. delete_all u64 n = 1024 23.2 -> 21.6 ns, 64K 29.0 -> 27.0, str 64K 38.4 ->
+  33.9.
+- **Iteration ends on the fast step** (`iter::next_fast`): reaching the start again in a map
+  that is not growing ends the iteration there, instead of calling the general walk to find
+  out. iterate n = 8 7.9 -> 7.1 ns an entry (the rest of a small map's iteration is mostly the
+  two atomic operations that pin and unpin it, so concurrent iterations stay safe).
+
+Tried and dropped (same A/B method): prefetching the rest of the bucket in lookups of arrays of
+2^14 buckets and more (3-22% slower at 64K and 1M: the misses of successive lookups already
+overlap); addressing the hash keys relative to the instruction pointer instead of through the
+GOT (rustc emits non-relaxable `GOTPCREL` for them; 0-8% on n = 8 lookups, but the `lea`
+relocation would stop a user from linking `libgohmap.a` into a shared object); evacuation
+cursors in registers rather than a two-entry array, and tophash writes as whole words so the
+next search can forward them (both within noise).
 
 - **Generic routines within 1.5x of the fast ones** (met): `cargo bench --bench
   fast_vs_generic -- --warm-up-time 0.3 --measurement-time 1 --sample-size 10 '/1024'`, same
@@ -157,11 +178,13 @@ What it costs and what is left:
   visit every old bucket of every size they pass through, then free the old array (returning
   pages to the kernel costs too). delete_all u64 measured, without automatic shrinking / with
   it: n = 1024 22.4 / 26.5 ns, 64K 30.1 / 40.9 (Go, which never gives memory back: 29.7,
-  36.4). At 1M a later measurement gave ~100 / ~106-113 against Go's 82: there the plain
-  deletes are themselves slower than Go's (`perf annotate`: 82% of the delete routine's samples
-  on the load of the bucket's tophash word, a cache miss; Go compares the 8 keys first, so its
-  key line and tophash line are fetched in parallel, where ours reads the key after the tophash
-  match; prefetching the next line measured mixed, -14% to +11%). That is the price of going from 40 MB to under 4 MB after deleting
+  36.4). At 64K-1M, after this session's delete changes, shrinking still costs 7-17% (no-shrink
+  / shrink, A/B: u32 64K 25.6 / 32.7, u64 1M 83.7 / 89.9, str 1M 153 / 184), which is what
+  separates deletes of big maps from Go's (u64 1M ~86 against ~86-93 for Go in side-by-side
+  runs; prefetching the bucket's next line in deletes measured mixed, -14% to +11%). String
+  deletes at 1M spend most of their time on the stored key's bytes (`perf annotate`: ~60% of
+  the routine on that compare), a random read into the 16 MB key arena that Go pays too. That
+  is the price of going from 40 MB to under 4 MB after deleting
   99% of a million entries (`docs/shrinking.md`). Shrinking big maps in one step too would
   remove most of it, at the cost of a pause proportional to the array (~240 us measured at
   2^14 buckets, so ~1 ms at 2^16); making the incremental shrink skip sizes (four or more old siblings per new bucket)

@@ -10,6 +10,31 @@ use crate::key::MapKey;
 use crate::maptype::MapType;
 use crate::panic;
 
+/// The cell of bucket `b` (whose tophash word is `g`) that holds `key`, if any: the cells whose
+/// tophash is `top`, compared in order.
+///
+/// # Safety
+/// `b` is a live bucket of a map of `t` and `g` its current tophash word.
+#[inline(always)]
+pub unsafe fn find_in_bucket<K: MapKey>(
+    t: &MapType,
+    key: K,
+    top: u8,
+    b: Bucket,
+    g: u64,
+) -> Option<usize> {
+    let mut m = group::match_byte(g, top);
+    while m != 0 {
+        let i = group::first(m);
+        // SAFETY: cell i holds `top`, so it is full.
+        if unsafe { key.matches(t, b, i) } {
+            return Some(i);
+        }
+        m = group::rest(m);
+    }
+    None
+}
+
 /// The cell holding `key` in the chain starting at `b`, if any. Stops at the first emptyRest,
 /// which marks the end of every live cell in the chain (I4), so a miss usually reads one bucket.
 ///
@@ -25,14 +50,9 @@ pub unsafe fn find_in_chain<K: MapKey>(
     loop {
         // SAFETY: b is a live bucket of the chain.
         let g = unsafe { b.group() };
-        let mut m = group::match_byte(g, top);
-        while m != 0 {
-            let i = group::first(m);
-            // SAFETY: cell i holds `top`, so it is full.
-            if unsafe { key.matches(t, b, i) } {
-                return Some((b, i));
-            }
-            m = group::rest(m);
+        // SAFETY: as above.
+        if let Some(i) = unsafe { find_in_bucket(t, key, top, b, g) } {
+            return Some((b, i));
         }
         if group::match_empty_rest(g) != 0 {
             return None;

@@ -8,7 +8,7 @@
 //! issue 19359); grow work; scan; start a grow if needed and retry; allocate the out-of-line key
 //! and elem, then an overflow bucket if the chain is full; only then write the new cell.
 
-use crate::access::find;
+use crate::access::{find, find_in_bucket};
 use crate::array;
 use crate::bucket::{Bucket, group, top_hash};
 use crate::consts::*;
@@ -130,14 +130,9 @@ unsafe fn scan_chain<K: MapKey>(t: &MapType, key: K, top: u8, head: Bucket) -> S
     loop {
         // SAFETY: b is a live bucket of the chain.
         let g = unsafe { b.group() };
-        let mut m = group::match_byte(g, top);
-        while m != 0 {
-            let i = group::first(m);
-            // SAFETY: cell i holds `top`, so it is full.
-            if unsafe { key.matches(t, b, i) } {
-                return Scan::Found(b, i);
-            }
-            m = group::rest(m);
+        // SAFETY: as above.
+        if let Some(i) = unsafe { find_in_bucket(t, key, top, b, g) } {
+            return Scan::Found(b, i);
         }
         if slot.is_none() {
             let e = group::match_empty(g);

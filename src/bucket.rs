@@ -425,9 +425,10 @@ mod tests {
 
     #[test]
     fn tombstone_run_is_the_emptyone_run_below_the_cell() {
-        // Every group of emptyRest, emptyOne, evacuatedEmpty and full bytes, every cell.
+        // Every group of emptyRest, emptyOne, evacuatedEmpty and full bytes, every cell (a
+        // spread-out sample of them under Miri, which is slow).
         let bytes = [EMPTY_REST, EMPTY_ONE, EVACUATED_EMPTY, 200];
-        for code in 0..4u32.pow(8) {
+        for code in (0..4u32.pow(8)).step_by(if cfg!(miri) { 61 } else { 1 }) {
             let cells: Vec<u8> = (0..8)
                 .map(|k| bytes[(code >> (2 * k)) as usize & 3])
                 .collect();

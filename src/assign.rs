@@ -42,7 +42,7 @@ pub unsafe fn mapassign<K: MapKey>(t: &MapType, h: *mut Hmap, key: K) -> *mut u8
     let r = match unsafe { assign_fast(t, h, key, hash) } {
         Some(e) => Ok(e),
         // SAFETY: we hold the writing flag.
-        None => unsafe { assign_locked_out_of_line(t, h, key, hash) },
+        None => unsafe { assign_locked(t, h, key, hash) },
     };
     if h.flags() & HASH_WRITING == 0 {
         panic::concurrent_writes();
@@ -153,24 +153,12 @@ unsafe fn scan_chain<K: MapKey>(t: &MapType, key: K, top: u8, head: Bucket) -> S
     }
 }
 
-/// [`assign_locked`] behind a call (see [`assign_fast`]).
+/// Every assign [`assign_fast`] leaves: growth, overflow buckets, out-of-line objects, a map
+/// with no array yet. A call, not inlined (see [`assign_fast`]).
 ///
 /// # Safety
 /// As [`mapassign`], with the writing flag held.
 #[inline(never)]
-unsafe fn assign_locked_out_of_line<K: MapKey>(
-    t: &MapType,
-    h: &Hmap,
-    key: K,
-    hash: usize,
-) -> Result<*mut u8, usize> {
-    // SAFETY: caller's promise.
-    unsafe { assign_locked(t, h, key, hash) }
-}
-
-/// # Safety
-/// As [`mapassign`], with the writing flag held.
-#[inline(always)]
 unsafe fn assign_locked<K: MapKey>(
     t: &MapType,
     h: &Hmap,

@@ -147,29 +147,23 @@ unsafe fn remove(t: &MapType, h: &Hmap, head: Bucket, mut b: Bucket, i: usize) {
             b.set_tophash(i, EMPTY_ONE);
         } else {
             let g = b.group();
-            let (run, to_start) = group::tombstone_run(g, i);
+            let (run, mut to_start) = group::tombstone_run(g, i);
             b.set_group(g & !run);
-            if to_start {
-                let mut i = 0;
-                loop {
-                    if i == 0 {
-                        if b == head {
-                            break;
-                        }
-                        let cur = b;
-                        b = head;
-                        while b.overflow(t) != cur {
-                            b = b.overflow(t);
-                        }
-                        i = BUCKET_CNT - 1;
-                    } else {
-                        i -= 1;
-                    }
-                    if b.tophash(i) != EMPTY_ONE {
-                        break;
-                    }
-                    b.set_tophash(i, EMPTY_REST);
+            // The run reached cell 0: it goes on in the previous bucket if that one ends in
+            // emptyOne cells.
+            while to_start && b != head {
+                let cur = b;
+                b = head;
+                while b.overflow(t) != cur {
+                    b = b.overflow(t);
                 }
+                let g = b.group();
+                if (g >> (8 * (BUCKET_CNT - 1))) as u8 != EMPTY_ONE {
+                    break;
+                }
+                let (run, more) = group::tombstone_run(g, BUCKET_CNT - 1);
+                b.set_group(g & !run);
+                to_start = more;
             }
         }
     }

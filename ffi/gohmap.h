@@ -209,13 +209,14 @@ void gohmap_mapfree(const gohmap_maptype *t, gohmap_hmap *h);
  * 16384 buckets shrinks within that delete, in one step, to the smallest array that holds its
  * entries at under 1/2 load (a pause bounded by the array size: copying at most 16384 buckets,
  * ~240 us for 8-byte keys and elems on the machine the figures come from).
- * A bigger map halves its bucket array incrementally, as a grow would (old buckets i and
- * i + 2^B merge into new bucket i), leaving it at most 1/4 loaded. Either way a map oscillating
- * around a size never thrashes. An iteration that starts during an incremental shrink keeps
+ * A bigger map shrinks its bucket array incrementally, as a grow would: to a quarter (old
+ * buckets i + m * 2^B, m = 0..3, merge into new bucket i), leaving it under 1/2 loaded; or, for
+ * key types that may hold NaNs (whose iterators can only tell two old buckets apart), to half,
+ * leaving it under 1/4 loaded. Either way a map oscillating around a size never thrashes. An iteration that starts during an incremental shrink keeps
  * every promise of gohmap_mapiterinit; a shrink never starts while an iteration pins the map
  * (call gohmap_mapiterdone on early exits).
  *
- * gohmap_mapshrink: finish any grow in progress, then halve until the array is the size
+ * gohmap_mapshrink: finish any grow in progress, then shrink until the array is the size
  * gohmap_makemap would pick for len(m), all before returning. Returns GOHMAP_SHRINK_OK (also
  * for NULL and for maps already that small), GOHMAP_SHRINK_BUSY if an iteration pins the map
  * (nothing changed), or GOHMAP_SHRINK_NO_MEMORY (the map keeps every entry and stays usable,
@@ -296,7 +297,8 @@ typedef struct gohmap_hiter {
     uint8_t wrapped;
     uint8_t B;
     uint8_t i;
-    uint32_t reserved2;
+    uint8_t shrink_levels;          /* internal: 1 or 2 if it began during a shrink       */
+    uint8_t reserved2[3];
     uintptr_t bucket;
     uintptr_t check_bucket;
 } gohmap_hiter;
@@ -363,7 +365,7 @@ enum {
     GOHMAP_GROW_NONE = 0,      /* not growing                                               */
     GOHMAP_GROW_DOUBLING = 1,  /* 2^(B-1) old buckets splitting into 2^B                     */
     GOHMAP_GROW_SAME_SIZE = 2, /* same size: overflow chains being compacted                 */
-    GOHMAP_GROW_SHRINKING = 3  /* shrinking: 2^(B+1) old buckets merging into 2^B            */
+    GOHMAP_GROW_SHRINKING = 3  /* shrinking: 2^(B+1) or 2^(B+2) old buckets merging into 2^B */
 };
 
 /*

@@ -120,18 +120,19 @@ How gohmap shrinks ([`src/shrink.rs`](../src/shrink.rs)). Go's map never gives m
 (golang/go#20135): after the deletes it still holds every bucket it grew to. gohmap shrinks.
 After a delete, a map with at least 16 buckets that holds fewer than an eighth of the entries
 it would grow at (and that no iterator pins) shrinks. A big map (over 16384 buckets) starts an
-incremental *shrink*: a grow towards half the buckets, where old buckets `i` and `i + 2^B`
-evacuate into new bucket `i` (sixteen old buckets in order per
-later delete or insert; an insert also moves the two feeding the bucket it writes), as a grow evacuates, and without calling the hasher; a large drop
-shrinks one halving after another, so during the deletes the map walks down from `B = 18` and
-the extra work shows up in the per-delete time. A map of up to 16384 buckets shrinks in one
+incremental *shrink*: a grow towards a quarter of the buckets, where old buckets `i + m * 2^B`
+(`m` = 0..3) evacuate into new bucket `i` (thirty-two old buckets in order per later delete or
+insert; an insert also moves the four feeding the bucket it writes), as a grow evacuates, and
+without calling the hasher (maps whose keys may be NaNs halve instead); a large drop shrinks
+one quartering after another, so during the deletes the map walks down from `B = 18` and the
+extra work shows up in the per-delete time. A map of up to 16384 buckets shrinks in one
 step inside the delete, straight to the smallest array that holds its entries at under half
 load (a pause bounded by copying 16384 buckets). Either way the map is left at most half
 loaded, so a map oscillating around one size never thrashes between growing and shrinking;
 the price is that automatic shrinking stops while the map is still up to 8 times larger than
 `make` would make it for its length (and a big map may be mid-shrink when the deletes end,
 holding both arrays; see the notes). `gohmap_mapshrink` finishes the job on request: it
-completes any grow or shrink in progress and halves until the array is the size
+completes any grow or shrink in progress and shrinks until the array is the size
 `gohmap_makemap` would pick for `len(m)`, all before returning. `gohmap_mapclear_release`
 empties a map and returns every bucket.
 

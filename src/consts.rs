@@ -51,13 +51,16 @@ pub const SAME_SIZE_GROW: u8 = 8;
 pub const CALLER_HEADER: u8 = 16;
 /// gohmap: the one-bucket array in use (or retired) was supplied by the caller; never freed.
 pub const CALLER_BUCKET: u8 = 32;
-/// gohmap: the grow in progress halves the bucket count (a shrink, see `shrink.rs`): old bucket
-/// `i` and its sibling `i + 2^B` both evacuate into new bucket `i`.
+/// gohmap: the grow in progress shrinks the bucket array (see `shrink.rs`): by half, old bucket
+/// `i` and its sibling `i + 2^B` both evacuating into new bucket `i`; or, with `BY_FOUR`, by a
+/// quarter, old buckets `i + m * 2^B` for `m` = 0..3 all evacuating into new bucket `i`.
 pub const SHRINKING: u8 = 64;
-/// gohmap, for tests: this map always shrinks by incremental halvings, even when it is small
-/// enough to shrink in one step (`shrink.rs`), so tests can reach every mid-shrink state with
-/// maps small enough for Miri. Set by `raw::set_stepwise_shrink`.
-pub const STEPWISE_SHRINK: u8 = 128;
+/// gohmap: with `SHRINKING`, the shrink in progress leaves a quarter of the buckets (two
+/// levels at once); never set without it.
+pub const BY_FOUR: u8 = 128;
+
+/// The most levels (halvings) one incremental shrink takes at once: `BY_FOUR`.
+pub const MAX_SHRINK_LEVELS: u8 = 2;
 
 /// Maps with fewer buckets than `2^SHRINK_MIN_B` never shrink by themselves: the memory is
 /// small and a tiny map's size swings are the common case (`mapshrink` still works).
@@ -119,7 +122,7 @@ const _: () = assert!(
     "keys start right after the tophash array, pointer-aligned"
 );
 const _: () = assert!(
-    (CALLER_HEADER | CALLER_BUCKET | SHRINKING | STEPWISE_SHRINK)
+    (CALLER_HEADER | CALLER_BUCKET | SHRINKING | BY_FOUR)
         & (ITERATOR | OLD_ITERATOR | HASH_WRITING | SAME_SIZE_GROW)
         == 0,
     "gohmap's private flag bits must not overlap Go's"

@@ -132,7 +132,7 @@ pub(crate) fn reset_header(h: &Hmap, b: u8) {
     h.noverflow.set(0);
     h.count.set(0);
     h.hash0.set(fastrand());
-    h.set_flags(h.flags() & !(SAME_SIZE_GROW | SHRINKING));
+    h.set_flags(h.flags() & !(SAME_SIZE_GROW | SHRINKING | BY_FOUR));
 }
 
 /// `mapfree`: releases everything the map owns — out-of-line keys and elems, bucket arrays and

@@ -150,14 +150,22 @@ pub unsafe fn hash_grow(t: &MapType, h: &Hmap) -> Result<(), usize> {
     }
 }
 
-/// Starts a shrink: the same machinery as a grow, towards half the buckets (see `shrink.rs`).
+/// Starts a shrink by `levels` halvings (1, or 2 for a quarter): the same machinery as a grow,
+/// towards fewer buckets (see `shrink.rs`).
 ///
 /// # Safety
-/// The map is not growing, `B >= 1`, and the caller owns it for writing.
-pub unsafe fn start_shrink(t: &MapType, h: &Hmap) -> Result<(), usize> {
-    debug_assert!(h.b.get() >= 1);
+/// The map is not growing, `1 <= levels <= min(B, MAX_SHRINK_LEVELS)`, the key type is
+/// reflexive if `levels > 1`, and the caller owns the map for writing.
+pub unsafe fn start_shrink(t: &MapType, h: &Hmap, levels: u8) -> Result<(), usize> {
+    debug_assert!((1..=MAX_SHRINK_LEVELS).contains(&levels) && h.b.get() >= levels);
+    debug_assert!(levels == 1 || t.reflexive_key());
+    let kind = if levels == 2 {
+        SHRINKING | BY_FOUR
+    } else {
+        SHRINKING
+    };
     // SAFETY: caller's promise.
-    unsafe { start(t, h, h.b.get() - 1, SHRINKING) }
+    unsafe { start(t, h, h.b.get() - levels, kind) }
 }
 
 /// Swaps in a new array of `2^new_b` buckets and keeps the current one as `oldbuckets`.
@@ -192,7 +200,7 @@ unsafe fn start(t: &MapType, h: &Hmap, new_b: u8, kind: u8) -> Result<(), usize>
     Ok(())
 }
 
-/// Evacuates the old bucket feeding new bucket `bucket` (both of them in a shrink), then one
+/// Evacuates the old bucket feeding new bucket `bucket` (all of them in a shrink), then one
 /// more for progress (spec §3.7.2). Only the first are needed for correctness: if memory for
 /// the last is short, it is skipped without a report.
 ///
@@ -200,14 +208,16 @@ unsafe fn start(t: &MapType, h: &Hmap, new_b: u8, kind: u8) -> Result<(), usize>
 /// The map is growing and the caller owns it for writing.
 pub unsafe fn grow_work<K: MapKey>(t: &MapType, h: &Hmap, bucket: usize) -> Result<(), usize> {
     if h.shrinking() {
-        // New bucket j is fed by old j and old j + 2^B, in that order (so a sibling above is
-        // never evacuated before the one below: `iter.rs` and `invariants.rs` rely on it).
-        let j = bucket & bucket_mask(h.b.get());
-        // SAFETY: shrinking, so oldbuckets is live.
-        unsafe { evacuate::<K>(t, h, j)? };
-        if h.growing() {
-            // SAFETY: as above.
-            unsafe { evacuate::<K>(t, h, j + bucket_shift(h.b.get()))? };
+        // New bucket j is fed by its siblings old j, j + 2^B (and j + 2 * 2^B, j + 3 * 2^B by
+        // four), in that order, so a sibling is never evacuated before the ones below it:
+        // `iter.rs` and `invariants.rs` rely on it.
+        let n = bucket_shift(h.b.get());
+        let nold = h.noldbuckets();
+        let mut sibling = bucket & (n - 1);
+        while sibling < nold && h.growing() {
+            // SAFETY: shrinking, so oldbuckets is live; sibling < nold.
+            unsafe { evacuate::<K>(t, h, sibling)? };
+            sibling += n;
         }
     } else {
         // SAFETY: growing, so oldbuckets is live.
@@ -225,17 +235,24 @@ pub unsafe fn grow_work<K: MapKey>(t: &MapType, h: &Hmap, bucket: usize) -> Resu
 /// cache misses in a big map instead of one. Sixteen old buckets a delete (each holding under one
 /// entry, read in order) cut the deletes made mid-shrink while draining 1M u64 keys from 129k to
 /// 32k, and the drain from 122 to 102 ns a delete (`sidebyside delete_all`, A/B; it was four;
-/// 64 gained little more and quadruples the pause, which is ~0.4 us at 16).
-/// Maps made to shrink stepwise for tests keep four, so that mid-shrink states last long enough
+/// 64 gained little more and quadruples the pause, which is ~0.4 us at 16). A shrink by four
+/// moves thirty-two: it has four old buckets for each new one to get through, and the sooner
+/// the map is small the cheaper its deletes (u64 n = 1M: 84 -> 79 and 79 -> 70 ns in two A/B
+/// runs; strings within noise; 64 gained nothing more).
+/// Maps made to shrink stepwise for tests move four, so that mid-shrink states last long enough
 /// to be tested. Memory short for one of them just stops the progress for this write.
 ///
 /// # Safety
 /// The caller owns the map for writing.
 pub unsafe fn progress<K: MapKey>(t: &MapType, h: &Hmap) {
-    let steps = match h.flags() & (SHRINKING | STEPWISE_SHRINK) {
-        0 | STEPWISE_SHRINK => 1,
-        SHRINKING => 16,
-        _ => 4,
+    let steps = if !h.shrinking() {
+        1
+    } else if h.stepwise_shrink() != 0 {
+        4
+    } else if h.flags() & BY_FOUR != 0 {
+        32
+    } else {
+        16
     };
     for _ in 0..steps {
         if !h.growing() {
@@ -558,6 +575,7 @@ unsafe fn move_chain<K: MapKey>(
                 if shrink {
                     let k = ob.key(t, i);
                     if !t.reflexive_key() && !t.eq(k, k) {
+                        debug_assert!(h.shrink_levels() == 1, "NaN-capable keys halve only");
                         // A NaN cannot say by its hash which sibling it came from, and an
                         // iterator reading this chain on behalf of one sibling must know
                         // (iter.rs): record it in the tophash's low bit, which lookups never
@@ -622,7 +640,7 @@ unsafe fn advance_evacuation_mark(t: &MapType, h: &Hmap, newbit: usize) {
         let old = h.oldbuckets.get();
         let old_b = h.old_b();
         h.oldbuckets.set(std::ptr::null_mut());
-        h.set_flags(h.flags() & !(SAME_SIZE_GROW | SHRINKING));
+        h.set_flags(h.flags() & !(SAME_SIZE_GROW | SHRINKING | BY_FOUR));
         // SAFETY: no field references the old array any more.
         unsafe { retire::release_array(t, h, old, old_b) };
     }

@@ -59,6 +59,10 @@ pub struct MapExtra {
     /// Bumped by `mapclear`; an iterator from an older generation ends at its next step.
     /// 64 bits: a 32-bit count could wrap back to a stale iterator's value.
     pub clear_gen: AtomicU64,
+    /// Tests only (`raw::set_stepwise_shrink`): if not 0, the map never shrinks in one step,
+    /// only incrementally and by at most this many levels at a time, and each write moves four
+    /// old buckets (not sixteen), so that tests reach every mid-shrink state with small maps.
+    pub stepwise_shrink: Cell<u8>,
 }
 
 impl Hmap {
@@ -88,18 +92,28 @@ impl Hmap {
     pub fn same_size_grow(&self) -> bool {
         self.flags() & SAME_SIZE_GROW != 0
     }
-    /// Whether the grow in progress halves the bucket count (gohmap's shrink).
+    /// Whether the grow in progress shrinks the bucket array (gohmap's shrink).
     #[inline(always)]
     pub fn shrinking(&self) -> bool {
         self.flags() & SHRINKING != 0
     }
+    /// Halvings the shrink in progress makes at once: 1 or 2 (`BY_FOUR`); 0 when not shrinking.
+    #[inline(always)]
+    pub fn shrink_levels(&self) -> u8 {
+        match self.flags() & (SHRINKING | BY_FOUR) {
+            0 => 0,
+            SHRINKING => 1,
+            _ => 2,
+        }
+    }
     /// `B` of the old array in the grow in progress.
     #[inline(always)]
     pub fn old_b(&self) -> u8 {
-        match self.flags() & (SAME_SIZE_GROW | SHRINKING) {
+        match self.flags() & (SAME_SIZE_GROW | SHRINKING | BY_FOUR) {
             0 => self.b.get() - 1,
             SAME_SIZE_GROW => self.b.get(),
-            _ => self.b.get() + 1,
+            SHRINKING => self.b.get() + 1,
+            _ => self.b.get() + 2,
         }
     }
     /// The mask that selects a hash's old bucket in the grow in progress.
@@ -116,6 +130,17 @@ impl Hmap {
     #[inline(always)]
     pub fn extra_ptr(&self) -> *mut MapExtra {
         self.extra.load(Ordering::Acquire)
+    }
+    /// The test-only stepwise shrink levels (see `MapExtra::stepwise_shrink`); 0 normally.
+    #[inline]
+    pub fn stepwise_shrink(&self) -> u8 {
+        let e = self.extra_ptr();
+        if e.is_null() {
+            0
+        } else {
+            // SAFETY: a non-null extra is live for the map's lifetime.
+            unsafe { (*e).stepwise_shrink.get() }
+        }
     }
     /// The next free preallocated overflow bucket, or null.
     #[inline(always)]

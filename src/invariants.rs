@@ -178,6 +178,10 @@ pub unsafe fn check_invariants(t: &MapType, h: *const Hmap) -> Result<(), Violat
         let what = "shrinking set while not growing, or with sameSizeGrow";
         return fail(Check::GrowState, what, 0, false);
     }
+    if h.flags() & BY_FOUR != 0 && (!h.shrinking() || !t.reflexive_key()) {
+        let what = "by-four set without shrinking, or for keys that may be NaN";
+        return fail(Check::GrowState, what, 0, false);
+    }
     if h.buckets.get().is_null() {
         if h.count.get() != 0 || h.b.get() != 0 || h.growing() {
             return fail(
@@ -421,18 +425,22 @@ unsafe fn check_empty_cell(
 unsafe fn check_untouched(t: &MapType, h: &Hmap, j: usize) -> Result<(), Violation> {
     let newbit = h.noldbuckets();
     let targets = if h.shrinking() {
-        // Old j and its sibling j + 2^B both feed new j, the lower first (`grow_work`): while
-        // the lower has not moved, the upper has not either and the new bucket is untouched.
-        // Once only the lower has moved, the new bucket holds nothing but what came from it.
+        // Old siblings j mod 2^B all feed new bucket j mod 2^B, lowest first (`grow_work`):
+        // while one has not moved, none above it has, and the new bucket holds nothing but what
+        // came from the siblings below it (nothing at all below the lowest).
         let n = bucket_shift(h.b.get());
-        if j >= n {
-            // SAFETY: j is an unevacuated upper sibling; j - n is in range of both arrays.
-            return unsafe { check_only_lower_moved(t, h, j - n) };
+        let mut above = j + n;
+        while above < newbit {
+            // SAFETY: above is a main bucket of the old array.
+            if unsafe { Bucket::at(h.oldbuckets.get(), t, above).evacuated() } {
+                let what = "old sibling evacuated before a lower one";
+                return fail(Check::Untouched, what, j, true);
+            }
+            above += n;
         }
-        // SAFETY: j + n is a main bucket of the old array.
-        if unsafe { Bucket::at(h.oldbuckets.get(), t, j + n).evacuated() } {
-            let what = "upper sibling evacuated before the lower one";
-            return fail(Check::Untouched, what, j, true);
+        if j >= n {
+            // SAFETY: j is an unevacuated upper sibling; j mod n is in range of the new array.
+            return unsafe { check_only_lower_moved(t, h, j) };
         }
         [j, j]
     } else if h.same_size_grow() {
@@ -456,13 +464,15 @@ unsafe fn check_untouched(t: &MapType, h: &Hmap, j: usize) -> Result<(), Violati
     Ok(())
 }
 
-/// I3 in a shrink whose upper sibling of new bucket `j` has not moved: every entry of new bucket
-/// `j` came from old bucket `j` (iterators rely on it, filtering by origin): a self-equal key's
-/// hash selects old bucket `j`; a NaN's tophash bit says "lower" (set by the evacuation).
+/// I3 in a shrink where old bucket `s`, an upper sibling, has not moved: every entry of its new
+/// bucket came from a sibling below `s` (iterators rely on it, filtering by origin): a
+/// self-equal key's hash selects an old bucket below `s`; a NaN's tophash bit says "lower" (set
+/// by the evacuation; NaN-capable maps only halve, so `s` is the upper of two).
 ///
 /// # Safety
-/// Shrinking; `j` is a main bucket of the current array.
-unsafe fn check_only_lower_moved(t: &MapType, h: &Hmap, j: usize) -> Result<(), Violation> {
+/// Shrinking; `s` is an unevacuated old main bucket at or above `2^B`.
+unsafe fn check_only_lower_moved(t: &MapType, h: &Hmap, s: usize) -> Result<(), Violation> {
+    let j = s & bucket_mask(h.b.get());
     // SAFETY: caller's promise.
     let mut b = unsafe { Bucket::at(h.buckets.get(), t, j) };
     let old_mask = h.old_mask();
@@ -476,7 +486,7 @@ unsafe fn check_only_lower_moved(t: &MapType, h: &Hmap, j: usize) -> Result<(), 
                 }
                 let k = b.key(t, i);
                 if t.reflexive_key() || t.eq(k, k) {
-                    t.hash(k, h.hash0.get() as usize) & old_mask != j
+                    t.hash(k, h.hash0.get() as usize) & old_mask >= s
                 } else {
                     top & 1 != 0
                 }

@@ -69,8 +69,11 @@ pub struct Hiter {
     pub b: u8,
     /// The next cell ordinal (0..=8) to examine in `bptr`.
     pub i: u8,
+    /// Halvings of the shrink in progress at `mapiterinit` (1 or 2), else 0: how many old
+    /// siblings feed each bucket of the snapshot (in Go's padding).
+    pub shrink_levels: u8,
     /// Go's padding; zero.
-    pub reserved2: u32,
+    pub reserved2: [u8; 3],
     /// The next main bucket to fetch.
     pub bucket: usize,
     /// `NO_CHECK`; or the new bucket on whose behalf an old bucket is being walked (a doubling
@@ -105,7 +108,8 @@ impl Hiter {
             wrapped: false,
             b: 0,
             i: 0,
-            reserved2: 0,
+            shrink_levels: 0,
+            reserved2: [0; 3],
             bucket: 0,
             check_bucket: NO_CHECK,
         }
@@ -146,6 +150,7 @@ pub unsafe fn mapiterinit(t: &MapType, h: *const Hmap, it: *mut Hiter) {
     let itr = unsafe { &mut *it };
     itr.h = h;
     itr.b = b;
+    itr.shrink_levels = hm.shrink_levels();
     itr.buckets = hm.buckets.get();
     itr.start_bucket = start;
     itr.bucket = start;
@@ -419,57 +424,56 @@ unsafe fn fetch(t: &MapType, h: &Hmap, it: &mut Hiter, bucket: usize) -> (Bucket
 
 /// `fetch` for an iteration that started during the shrink in progress (shrinks never start
 /// while an iterator pins the map, so `it.b == h.b` means exactly that, and the snapshot is the
-/// new array). New bucket `j` is fed by old buckets `lo = j` and `hi = j + 2^B`, and `hi` never
-/// moves before `lo` (`grow_work`). Each sibling's entries are produced from one place, chosen
-/// when the walk reaches it: the old chain if it has not moved (read to its end even if it moves
-/// meanwhile: moved cells are looked up again, as for any stale snapshot), else new bucket `j`
-/// filtered to the entries that came from it. So `lo` is walked first, then `hi`
-/// (`it.sibling`), and nothing is produced twice: entries of a sibling read in the old chain are
-/// filtered out of the new bucket, and those of a sibling read in the new bucket are not in its
-/// old chain any more.
+/// new array). New bucket `j` is fed by its old siblings `j + m * 2^B`, `m` from 0 to 1 (or 3,
+/// `it.shrink_levels`), and a sibling never moves before the ones below it (`grow_work`). If
+/// the last has moved, all have: the new bucket is walked whole. Otherwise the siblings are
+/// walked one after the other (`it.sibling`, see [`fetch_sibling`]), each from one place, chosen
+/// when the walk reaches it: its old chain if it has not moved (read to its end even if it
+/// moves meanwhile: moved cells are looked up again, as for any stale snapshot), else new
+/// bucket `j` filtered to the entries that came from it. So nothing is produced twice: entries
+/// of a sibling read in the old chain are filtered out of the new bucket, and those of a
+/// sibling read in the new bucket are not in its old chain any more.
 ///
 /// # Safety
 /// As [`step`]; the map is shrinking and `it.b == h.b`.
 unsafe fn fetch_shrinking(t: &MapType, h: &Hmap, it: &mut Hiter, j: usize) -> (Bucket, usize) {
-    debug_assert!(it.buckets == h.buckets.get());
-    let hi = j + bucket_shift(it.b);
-    // SAFETY: j and hi are main buckets of the old array; j of the snapshot (the new array).
-    unsafe {
-        let lo = Bucket::at(h.oldbuckets.get(), t, j);
-        if !lo.evacuated() {
-            it.sibling = hi + 1;
-            return (lo, NO_CHECK);
-        }
-        let new = Bucket::at(it.buckets, t, j);
-        if Bucket::at(h.oldbuckets.get(), t, hi).evacuated() {
-            return (new, NO_CHECK);
-        }
-        it.sibling = hi + 1;
-        (new, ORIGIN | j)
+    debug_assert!(it.buckets == h.buckets.get() && it.shrink_levels == h.shrink_levels());
+    let last = j + (h.noldbuckets() - bucket_shift(it.b));
+    // SAFETY: last < noldbuckets, a main bucket of the old array.
+    if unsafe { Bucket::at(h.oldbuckets.get(), t, last).evacuated() } {
+        // SAFETY: j is a main bucket of the snapshot.
+        return (unsafe { Bucket::at(it.buckets, t, j) }, NO_CHECK);
     }
+    it.sibling = j + 1;
+    // SAFETY: caller's promise; it.sibling was just set.
+    unsafe { fetch_sibling(t, h, it) }
 }
 
-/// The chain for the upper sibling `it.sibling - 1` of the main bucket last fetched (see
-/// [`fetch_shrinking`]): its old chain if it has still not moved, else the new bucket filtered.
+/// The chain for old sibling `it.sibling - 1` of the main bucket last fetched (see
+/// [`fetch_shrinking`]): its old chain if it has still not moved, else the new bucket filtered
+/// to its entries. Sets `it.sibling` to the next sibling, or 0 after the last.
 ///
 /// # Safety
-/// As [`step`], `it.sibling` being set by `fetch_shrinking`.
+/// As [`step`], `it.sibling` being set by `fetch_shrinking` or a previous call.
 unsafe fn fetch_sibling(t: &MapType, h: &Hmap, it: &mut Hiter) -> (Bucket, usize) {
-    let hi = it.sibling - 1;
-    it.sibling = 0;
-    // SAFETY: while this shrink runs, hi is a main bucket of its old array; the snapshot (pinned)
-    // has hi & mask(it.b) in range whatever happened since.
+    let s = it.sibling - 1;
+    let n = bucket_shift(it.b);
+    let next = s + n;
+    it.sibling = if next < n << it.shrink_levels {
+        next + 1
+    } else {
+        0
+    };
+    // SAFETY: while this shrink runs, s is a main bucket of its old array; the snapshot (pinned)
+    // has s & mask(it.b) in range whatever happened since.
     unsafe {
         if h.growing() && h.shrinking() && it.b == h.b.get() {
-            let old = Bucket::at(h.oldbuckets.get(), t, hi);
+            let old = Bucket::at(h.oldbuckets.get(), t, s);
             if !old.evacuated() {
                 return (old, NO_CHECK);
             }
         }
-        (
-            Bucket::at(it.buckets, t, hi & bucket_mask(it.b)),
-            ORIGIN | hi,
-        )
+        (Bucket::at(it.buckets, t, s & (n - 1)), ORIGIN | s)
     }
 }
 
@@ -506,8 +510,10 @@ unsafe fn produce(
             if self_equal {
                 // SAFETY: a live key.
                 let hash = unsafe { t.hash(k, h.hash0.get() as usize) };
-                hash & bucket_mask(it.b + 1) == origin
+                hash & bucket_mask(it.b + it.shrink_levels) == origin
             } else {
+                // NaN-capable keys only halve (`shrink::levels_toward`): one bit says which.
+                debug_assert!(it.shrink_levels == 1);
                 origin >> it.b == usize::from(th & 1)
             }
         } else if self_equal {

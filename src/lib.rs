@@ -45,11 +45,12 @@
 //! ## Shrinking (gohmap's; Go never shrinks)
 //! A delete that leaves the map under an eighth of the load it would grow at **shrinks** it. A
 //! map of up to 16384 buckets is copied in that delete into the smallest array that holds it at
-//! under half load; a bigger one starts the grow machinery towards half the buckets, old buckets
-//! `j` and `j + 2^B` merging incrementally into new bucket `j` (at most a quarter loaded after).
-//! Either way sizes never thrash. No shrink starts while an iterator pins the map; one that
-//! starts mid-shrink walks the two old siblings of each new bucket, or the new bucket filtered
-//! by origin once they have moved.
+//! under half load; a bigger one starts the grow machinery towards a quarter of the buckets, old
+//! buckets `j + m * 2^B` (`m` = 0..3) merging incrementally into new bucket `j` (under half
+//! loaded after; maps whose keys may be NaNs halve). Either way sizes never thrash. No shrink
+//! starts while an iterator pins the map; one that starts mid-shrink walks the old siblings of
+//! each new bucket in order, each from its old chain or, once it has moved, from the new bucket
+//! filtered by origin.
 //! `mapshrink` does it all at once on request; `mapclear_release` gives every bucket back.
 //!
 //! ## Ownership without a GC

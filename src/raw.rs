@@ -11,12 +11,12 @@
 //!   the map. The zero value returned by a miss is read-only and permanent.
 //! * Panics and fatal errors go to the panic handler (`panic::set_panic_handler`).
 
-use crate::consts::STEPWISE_SHRINK;
+use crate::consts::MAX_SHRINK_LEVELS;
 use crate::hmap::Hmap;
 use crate::iter::{self, Hiter};
 use crate::key::AnyKey;
 use crate::maptype::MapType;
-use crate::{access, assign, clone, delete, free, invariants, make, shrink};
+use crate::{access, assign, clone, delete, free, invariants, make, retire, shrink};
 
 pub use crate::fast::*;
 
@@ -165,9 +165,34 @@ pub unsafe fn mapshrink(t: &MapType, h: *mut Hmap) -> Result<(), ShrinkError> {
 #[doc(hidden)]
 pub unsafe fn set_stepwise_shrink(h: *mut Hmap, on: bool) {
     // SAFETY: caller's promise.
+    let set = unsafe { set_stepwise_shrink_levels(h, u8::from(on)) };
+    assert!(set, "no memory for the extension record");
+}
+
+/// Test support: as [`set_stepwise_shrink`], with incremental shrinks of up to `levels`
+/// halvings at once (1 or 2; 0 restores the normal policy). The setting lives in the map's
+/// extension record: false, and nothing changed, if there is none and no memory to make one.
+/// Not in the C ABI.
+///
+/// # Safety
+/// `h` is a live map, not being written concurrently.
+#[doc(hidden)]
+pub unsafe fn set_stepwise_shrink_levels(h: *mut Hmap, levels: u8) -> bool {
+    assert!(
+        levels <= MAX_SHRINK_LEVELS,
+        "at most {MAX_SHRINK_LEVELS} levels"
+    );
+    // SAFETY: caller's promise.
     let h = unsafe { &*h };
-    let f = h.flags() & !STEPWISE_SHRINK;
-    h.set_flags(if on { f | STEPWISE_SHRINK } else { f });
+    if levels == 0 && h.extra_ptr().is_null() {
+        return true;
+    }
+    let Ok(e) = retire::ensure_extra(h) else {
+        return false;
+    };
+    // SAFETY: extra is live.
+    unsafe { (*e).stepwise_shrink.set(levels) };
+    true
 }
 
 /// [`mapclear`], then gives every bucket back: the map is as `makemap_small` made it.

@@ -11,33 +11,40 @@
 //!   with rdtsc at `2^14` buckets; ~60 us at `2^12`), the order of what Go pays to allocate and
 //!   zero the array it grows into from that size.
 //! - **Incrementally**, for bigger maps (whose one-step copy would be a long pause): a *shrink*
-//!   is a grow towards half the buckets (`SHRINKING`, `B` one less): old bucket `i` and its
-//!   upper sibling `i + 2^B` both evacuate into new bucket `i`, sixteen old buckets in order
-//!   per write (`grow::progress`; an insert also moves the two feeding the bucket it writes), as
-//!   a grow evacuates. Once the map is small enough, the next shrink is a one-step one.
+//!   is a grow towards a quarter of the buckets (`SHRINKING | BY_FOUR`, `B` two less): old
+//!   bucket `i` and its upper siblings `i + 2^B`, `i + 2 * 2^B`, `i + 3 * 2^B` all evacuate
+//!   into new bucket `i`, thirty-two old buckets in order per write (`grow::progress`; an insert
+//!   also moves the four feeding the bucket it writes), as a grow evacuates. Maps whose keys
+//!   may be NaNs halve instead (`SHRINKING` alone, two siblings, sixteen a write): an iterator
+//!   tells which sibling a NaN came from by one tophash bit. Once the map is small enough, the
+//!   next shrink is a one-step one.
 //!
 //! Why two ways. Evacuating is the cost of shrinking: a drain visits every old bucket of every
 //! size it passes through, and the incremental machinery pays for marks, destinations and
 //! bookkeeping on each. Draining 1024 u64 keys cost 36 ns a delete with incremental halvings
 //! against 22 ns with no shrinking at all (Go: 30); shrinking in one step, skipping sizes,
-//! costs 26.5 (`sidebyside delete_all`, A/B; strings: 38 -> 30, Go 39).
+//! costs 26.5 (`sidebyside delete_all`, A/B; strings: 38 -> 30, Go 39). The same holds for
+//! big maps, whose incremental shrinks skip a size by quartering: draining 1M keys (`B` = 18),
+//! halvings visit 2^18 + 2^17 + 2^16 + 2^15 old buckets and hold the map at 2^17 buckets or
+//! more down to 53K entries; quarterings visit 2^18 + 2^16 and reach 2^16 buckets at 90K. u64
+//! n = 1M: 85 -> 76 ns a delete, u32 77 -> 74, strings 192 -> 182 (A/B; Go: 82, 80, 158).
 //!
 //! When. After a delete, if the map is not growing, has at least `2^SHRINK_MIN_B` buckets, holds
 //! under an eighth of the entries it would grow at (`under_load_for_shrink`), and no iterator
-//! pins it. A halving then leaves it at most a quarter loaded and a one-step shrink under half
-//! loaded, so it must at least double to grow again and lose three quarters to shrink again: a
-//! map oscillating around a size never thrashes. A big drop shrinks one halving after another,
-//! each started by a delete after the previous ended, then in one step.
+//! pins it. A halving then leaves it at most a quarter loaded, a quartering or a one-step shrink
+//! under half loaded, so it must at least double to grow again and lose three quarters to shrink
+//! again: a map oscillating around a size never thrashes. A big drop shrinks one quartering
+//! after another, each started by a delete after the previous ended, then in one step.
 //!
 //! Iterators. A shrink never starts while an iterator pins the map (the promise "never while an
 //! iterator could be hurt by it", and the reason for `mapiterdone`). An iterator that *starts*
 //! during an incremental shrink walks the new, smaller array, reading for each new bucket the
-//! two old siblings that feed it, or the new bucket filtered by origin once they have moved
-//! (`iter.rs`). Allocation failure when starting a shrink, or during a one-step one, leaves the
+//! old siblings that feed it in order, each from its old chain or, once it has moved, from the
+//! new bucket filtered by origin (`iter.rs`). Allocation failure when starting a shrink, or during a one-step one, leaves the
 //! map as it was, unreported: shrinking is an economy, never a duty.
 //!
-//! Tests reach mid-shrink states with small maps by making them shrink stepwise only
-//! (`STEPWISE_SHRINK`, `raw::set_stepwise_shrink`).
+//! Tests reach mid-shrink states with small maps by making them shrink stepwise only, by
+//! halvings or quarterings (`MapExtra::stepwise_shrink`, `raw::set_stepwise_shrink_levels`).
 
 use crate::array;
 use crate::bucket::{Bucket, group};
@@ -57,16 +64,33 @@ use crate::retire;
 #[inline(always)]
 pub unsafe fn after_delete(t: &MapType, h: &Hmap) {
     if under_load_for_shrink(h.count.get(), h.b.get()) && !h.growing() && !retire::pinned(h) {
-        // SAFETY: (both) not growing, not pinned, B >= SHRINK_MIN_B >= 1, writing flag held.
-        // Out of memory: the map simply stays at this size.
+        let target = b_for_hint(h.count.get().saturating_mul(2)).min(h.b.get() - 1);
+        // SAFETY: (both) not growing, not pinned, target < B (B >= SHRINK_MIN_B >= 1), writing
+        // flag held. Out of memory: the map simply stays at this size.
         let _ = unsafe {
-            if h.b.get() <= ONE_STEP_SHRINK_MAX_B && h.flags() & STEPWISE_SHRINK == 0 {
-                let target = b_for_hint(h.count.get().saturating_mul(2)).min(h.b.get() - 1);
+            if h.b.get() <= ONE_STEP_SHRINK_MAX_B && h.stepwise_shrink() == 0 {
                 shrink_in_one_step(t, h, target)
             } else {
-                start_shrink(t, h)
+                start_shrink(t, h, levels_toward(t, h, target))
             }
         };
+    }
+}
+
+/// Halvings an incremental shrink towards `2^target` buckets takes at once: as many as it
+/// needs, at most `MAX_SHRINK_LEVELS` (or the test setting, `raw::set_stepwise_shrink`). A map
+/// whose keys may be NaNs only halves: an iterator tells which old sibling a NaN came from by
+/// one tophash bit (`grow::move_chain`), which has room for two siblings, not four.
+fn levels_toward(t: &MapType, h: &Hmap, target: u8) -> u8 {
+    debug_assert!(target < h.b.get());
+    let most = match h.stepwise_shrink() {
+        0 => MAX_SHRINK_LEVELS,
+        n => n,
+    };
+    if t.reflexive_key() {
+        (h.b.get() - target).min(most)
+    } else {
+        1
     }
 }
 
@@ -202,7 +226,7 @@ unsafe fn shrink_locked(t: &MapType, h: &Hmap) -> Result<(), usize> {
             return Ok(());
         }
         // SAFETY: not growing, B > target >= 0, writing flag held.
-        unsafe { start_shrink(t, h)? };
+        unsafe { start_shrink(t, h, levels_toward(t, h, target))? };
     }
 }
 

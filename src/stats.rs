@@ -39,7 +39,7 @@ pub enum GrowKind {
     Doubling = 1,
     /// Same size: the chains are being compacted.
     SameSize = 2,
-    /// Shrinking: twice as many old buckets as new ones (see `shrink.rs`).
+    /// Shrinking: two or four times as many old buckets as new ones (see `shrink.rs`).
     Shrinking = 3,
 }
 

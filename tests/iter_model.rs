@@ -226,10 +226,11 @@ fn run_layout(l: &Layout, seed: u64) {
     let base = live_bytes();
     // SAFETY: validated descriptor.
     let h = unsafe { raw::makemap(&l.t, 0, std::ptr::null_mut()) };
-    // Odd seeds shrink by incremental halvings, so iterations also start mid-shrink; even ones
-    // shrink in one step, as small maps do by default.
+    // Seeds 1 and 2 mod 3 shrink incrementally, by halvings or by quarters (as big maps do),
+    // so iterations also start mid-shrink; the others shrink in one step, as small maps do by
+    // default.
     // SAFETY: live map.
-    unsafe { raw::set_stepwise_shrink(h, seed % 2 == 1) };
+    assert!(unsafe { raw::set_stepwise_shrink_levels(h, (seed % 3) as u8) });
     let mut r = Run {
         l,
         h,

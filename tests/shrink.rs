@@ -37,9 +37,19 @@ fn shrinking(m: &M) -> bool {
 
 #[test]
 fn stepwise_deletes_down_to_an_eighth_of_the_load_halve_the_map_and_give_memory_back() {
+    deletes_down_to_an_eighth_of_the_load_shrink_the_map_and_give_memory_back(1);
+}
+
+#[test]
+fn stepwise_deletes_down_to_an_eighth_of_the_load_quarter_the_map_and_give_memory_back() {
+    deletes_down_to_an_eighth_of_the_load_shrink_the_map_and_give_memory_back(2);
+}
+
+/// Incremental shrinks by `levels` halvings at once, each started under an eighth of the load.
+fn deletes_down_to_an_eighth_of_the_load_shrink_the_map_and_give_memory_back(levels: u8) {
     setup(1);
     let n = scaled(20_000, 600) as u64;
-    let m = u64map().stepwise();
+    let m = u64map().stepwise_by(levels);
     for k in 0..n {
         m.set(&k, k * 3);
     }
@@ -51,9 +61,10 @@ fn stepwise_deletes_down_to_an_eighth_of_the_load_halve_the_map_and_give_memory_
         m.del(&k);
         if b(&m) < last_b {
             // A shrink started in this delete: only below an eighth of the load it would
-            // grow at, one halving at a time.
+            // grow at, `levels` halvings at a time (an eighth of the load fits a quarter of
+            // the buckets at under full load, so it always takes both of two).
             shrinks_seen += 1;
-            assert_eq!(b(&m) + 1, last_b);
+            assert_eq!(b(&m) + levels, last_b);
             assert!(shrinking(&m) && m.hdr().nevacuate.get() == 0);
             assert!(
                 (m.len() as f64) < 6.5 * f64::from(1u32 << last_b) / 8.0,
@@ -67,8 +78,11 @@ fn stepwise_deletes_down_to_an_eighth_of_the_load_halve_the_map_and_give_memory_
         }
     }
     m.check();
-    eprintln!("{shrinks_seen} halvings, B {full_b} -> {}", b(&m));
-    assert!(shrinks_seen >= 3, "only {shrinks_seen} shrinks");
+    eprintln!(
+        "{shrinks_seen} shrinks by {levels}, B {full_b} -> {}",
+        b(&m)
+    );
+    assert!(shrinks_seen >= 3 / levels, "only {shrinks_seen} shrinks");
     assert!(
         b(&m) + 3 <= full_b,
         "B went from {full_b} to only {}",
@@ -82,6 +96,53 @@ fn stepwise_deletes_down_to_an_eighth_of_the_load_halve_the_map_and_give_memory_
     for k in 0..n {
         let want = (k >= n - n / 100).then_some(k * 3);
         assert_eq!(m.get::<u64, u64>(&k), want, "key {k}");
+    }
+}
+
+/// Big maps (over `2^ONE_STEP_SHRINK_MAX_B` buckets) of self-equal keys shrink incrementally
+/// by a quarter under the default policy: two halvings for the price of one pass over the old
+/// array. The map ends small, then one-step shrinks take over; nothing is lost on the way.
+#[test]
+#[cfg_attr(miri, ignore = "needs a map of 2^15 buckets: minutes under Miri")]
+fn big_maps_shrink_incrementally_by_a_quarter() {
+    setup(2);
+    let n = 1u64 << 17;
+    let m = u64map();
+    for k in 0..n {
+        m.set(&k, !k);
+    }
+    let full_b = b(&m);
+    assert!(full_b > ONE_STEP_SHRINK_MAX_B, "B = {full_b}");
+    let mut k = 0;
+    while !shrinking(&m) {
+        m.del(&k);
+        k += 1;
+        assert!(k < n, "deleting never started a shrink");
+    }
+    let flags = m.hdr().flags.load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(b(&m) + 2, full_b);
+    assert_ne!(flags & BY_FOUR, 0);
+    assert_eq!(m.hdr().noldbuckets(), 4 << b(&m));
+    m.check();
+    let mut during = 0;
+    while shrinking(&m) {
+        m.del(&k);
+        k += 1;
+        during += 1;
+        if during % 64 == 0 {
+            m.check();
+        }
+    }
+    // Thirty-two old buckets a delete (`grow::progress`).
+    assert_eq!(
+        during,
+        (1usize << full_b).div_ceil(32),
+        "deletes mid-shrink"
+    );
+    m.check();
+    for j in 0..n {
+        let want = (j >= k).then_some(!j);
+        assert_eq!(m.get::<u64, u64>(&j), want, "key {j}");
     }
 }
 
@@ -193,9 +254,18 @@ fn moved_out_of_order(m: &M) -> usize {
 
 #[test]
 fn deletes_during_a_shrink_move_old_buckets_in_order_only_and_find_keys_where_they_are() {
+    deletes_during_a_shrink_move_in_order_and_find_keys(1);
+}
+
+#[test]
+fn deletes_during_a_shrink_by_four_move_old_buckets_in_order_only_and_find_keys_where_they_are() {
+    deletes_during_a_shrink_move_in_order_and_find_keys(2);
+}
+
+fn deletes_during_a_shrink_move_in_order_and_find_keys(levels: u8) {
     setup(5);
     let n = scaled(20_000, 600) as u64;
-    let m = u64map().stepwise();
+    let m = u64map().stepwise_by(levels);
     let mut live: HashSet<u64> = (0..n).collect();
     for k in 0..n {
         m.set(&k, k + 1);
@@ -505,7 +575,8 @@ fn iterations_started_mid_shrink_keep_gos_promises_under_mutation() {
     for seed in 0..scaled(60, 2) as u64 {
         setup(100 + seed);
         let mut rng = Rng(seed);
-        let m = u64map().stepwise();
+        // Halvings and quarterings in turn.
+        let m = u64map().stepwise_by(1 + (seed % 2) as u8);
         let n = (scaled(1000, 60) + scaled(3000, 60)) as u64;
         let n = n / 2 + rng.below(n / 2);
         let mut model: HashMap<u64, u64> = HashMap::new();
@@ -616,10 +687,11 @@ fn model_with_heavy_deletes_on_every_layout() {
         let mut rng = Rng(77);
         // SAFETY: validated descriptor.
         let h = unsafe { raw::makemap(&t, 0, std::ptr::null_mut()) };
-        // Every other layout shrinks by incremental halvings (as big maps do), the others in
-        // one step (as these small ones do by default).
+        // Layouts in turn shrink by incremental halvings, by incremental quarterings (as big
+        // maps do; halvings for keys that may be NaN), or in one step (as these small ones do
+        // by default).
         // SAFETY: live map.
-        unsafe { raw::set_stepwise_shrink(h, li % 2 == 0) };
+        assert!(unsafe { raw::set_stepwise_shrink_levels(h, [1, 2, 0][li % 3]) });
         let mut last_b = 0;
         let mut model: HashMap<Vec<u8>, (Vec<u8>, Vec<u8>)> = HashMap::new();
         let mut nans = 0usize;

@@ -283,8 +283,14 @@ impl M {
     }
     /// The map shrinks by incremental halvings only (as big maps do), even when small.
     pub fn stepwise(self) -> M {
+        self.stepwise_by(1)
+    }
+    /// The map shrinks only incrementally, by up to `levels` halvings at once (2: quarters, as
+    /// big maps of self-equal keys do), even when small.
+    pub fn stepwise_by(self, levels: u8) -> M {
         // SAFETY: live map, no other user.
-        unsafe { gohmap::raw::set_stepwise_shrink(self.h, true) };
+        let set = unsafe { gohmap::raw::set_stepwise_shrink_levels(self.h, levels) };
+        assert!(set, "no memory for the extension record");
         self
     }
     pub fn hdr(&self) -> &gohmap::Hmap {

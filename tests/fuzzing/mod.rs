@@ -226,8 +226,10 @@ impl Driver {
     }
 
     /// Makes a map and adds it; nothing happens if the allocation fails. Maps made with an odd
-    /// hint shrink by incremental halvings only, so that small maps reach mid-shrink states
-    /// too (`raw::set_stepwise_shrink`); the others shrink in one step, the default.
+    /// hint shrink only incrementally, by halvings (hint 1 mod 4) or up to quarters (3 mod 4),
+    /// so that small maps reach mid-shrink states too (`raw::set_stepwise_shrink_levels`; if
+    /// its allocation fails, the map keeps the default); the others shrink in one step, the
+    /// default.
     fn make(&mut self, kind: Kind, hint: isize) {
         let t = Box::new(kind.maptype());
         // SAFETY: t is a valid descriptor.
@@ -749,6 +751,12 @@ fn nil_op(kind: Kind, which: u8) {
 /// # Safety
 /// `h` is a live map.
 unsafe fn stepwise_if_odd(h: *mut gohmap::Hmap, hint: isize) {
-    // SAFETY: caller's promise.
-    unsafe { raw::set_stepwise_shrink(h, hint & 1 == 1) };
+    let levels = match hint & 3 {
+        1 => 1,
+        3 => 2,
+        _ => 0,
+    };
+    // SAFETY: caller's promise. Out of memory (a failure the driver injected) leaves the
+    // default policy, unreported: a test setting, not a map operation.
+    let _ = unsafe { raw::set_stepwise_shrink_levels(h, levels) };
 }

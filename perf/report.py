@@ -157,6 +157,16 @@ three alternating runs of the old and new `sidebyside` binaries, same machine, s
   that is not growing ends the iteration there, instead of calling the general walk to find
   out. iterate n = 8 7.9 -> 7.1 ns an entry (the rest of a small map's iteration is mostly the
   two atomic operations that pin and unpin it, so concurrent iterations stay safe).
+- **Big maps shrink by a quarter** (`shrink.rs`, `BY_FOUR`): an incremental shrink of a map of
+  self-equal keys over 16384 buckets goes to a quarter of the buckets at once (old buckets
+  `i + m * 2^B`, `m` = 0..3, into new bucket `i`; iterators started mid-shrink walk the four in
+  order), moving thirty-two old buckets a delete. Draining 1M keys visits 2^18 + 2^16 old
+  buckets instead of 2^18 + 2^17 + 2^16 + 2^15, and the map is at 2^16 buckets from 90K entries
+  instead of at 2^17 until 53K. delete_all n = 1M: u64 86 -> 75 ns, u32 77 -> 74.5, str 194 ->
+  170; u64 n = 8M 122 -> 101 (thirty-two old buckets a delete rather than sixteen was worth
+  79 -> 70 of it for u64 1M in one A/B, strings within noise). Shrinking every map in one step
+  measured u64 1M 86 -> 73, at the price of a pause of milliseconds (2^18 buckets copied inside
+  one delete); quartering keeps each delete's share near 0.8 us (0.4 us measured at sixteen).
 
 Tried and dropped (same A/B method): prefetching the rest of the bucket in lookups of arrays of
 2^14 buckets and more (3-22% slower at 64K and 1M: the misses of successive lookups already
@@ -174,21 +184,21 @@ next search can forward them (both within noise).
 What it costs and what is left:
 
 - **Shrinking** (issue 9) is paid for by deletes: a drained map copies what is left into
-  smaller arrays as it goes, and big maps (over 16384 buckets) do it by incremental halvings that
-  visit every old bucket of every size they pass through, then free the old array (returning
-  pages to the kernel costs too). delete_all u64 measured, without automatic shrinking / with
-  it: n = 1024 22.4 / 26.5 ns, 64K 30.1 / 40.9 (Go, which never gives memory back: 29.7,
-  36.4). At 64K-1M, after this session's delete changes, shrinking still costs 7-17% (no-shrink
-  / shrink, A/B: u32 64K 25.6 / 32.7, u64 1M 83.7 / 89.9, str 1M 153 / 184), which is what
-  separates deletes of big maps from Go's (u64 1M ~86 against ~86-93 for Go in side-by-side
-  runs; prefetching the bucket's next line in deletes measured mixed, -14% to +11%). String
-  deletes at 1M spend most of their time on the stored key's bytes (`perf annotate`: ~60% of
-  the routine on that compare), a random read into the 16 MB key arena that Go pays too. That
-  is the price of going from 40 MB to under 4 MB after deleting
-  99% of a million entries (`docs/shrinking.md`). Shrinking big maps in one step too would
-  remove most of it, at the cost of a pause proportional to the array (~240 us measured at
-  2^14 buckets, so ~1 ms at 2^16); making the incremental shrink skip sizes (four or more old siblings per new bucket)
-  would need the iterator's mid-shrink logic generalised from two siblings.
+  smaller arrays as it goes, big maps (over 16384 buckets) by incremental quarterings that
+  visit every old bucket of every other size they pass through, then free the old array
+  (returning pages to the kernel costs too). Without automatic shrinking / with it, measured
+  when big maps still halved: u64 n = 1024 22.4 / 26.5 ns, 64K 30.1 / 40.9 (Go, which never
+  gives memory back: 29.7, 36.4), u32 64K 25.6 / 32.7, u64 1M 83.7 / 89.9, str 1M 153 / 184.
+  Quartering took u64 1M to ~75 and str 1M to ~170 in A/B runs (Go ~82 and ~158), but single
+  full runs still put the 1M and 8M delete cells anywhere from 0.9x to 1.1x Go's. String deletes
+  at 1M spend most of their time on the stored key's bytes (`perf annotate`: ~60% of the
+  routine on that compare), a random read into the 16 MB key arena that Go pays too and that
+  shrinking the map does not shrink. At 8M, 79% of the deletes run before the map is under an
+  eighth loaded, each a DRAM and TLB miss in a 300 MB array, as Go's are. That is the price of
+  going from 40 MB to under 4 MB after deleting 99% of a million entries
+  (`docs/shrinking.md`). Shrinking big maps in one step would remove a little more (u64 1M ~73
+  against ~75 ns), at the cost of a pause proportional to the array (~240 us measured at 2^14
+  buckets, so ~4 ms at 2^18, ~30 ms at 8M entries).
 - **The call through the C ABI** and Go's bucket layout (keys and elems in separate arrays, an
   8-entry bucket chained by overflow pointers, evacuation as a separate pass) bound how close it
   can get to hashbrown, which is inlined into its caller, probes 16 control bytes with SSE2 and

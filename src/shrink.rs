@@ -27,7 +27,8 @@
 //! big maps, whose incremental shrinks skip a size by quartering: draining 1M keys (`B` = 18),
 //! halvings visit 2^18 + 2^17 + 2^16 + 2^15 old buckets and hold the map at 2^17 buckets or
 //! more down to 53K entries; quarterings visit 2^18 + 2^16 and reach 2^16 buckets at 90K. u64
-//! n = 1M: 85 -> 76 ns a delete, u32 77 -> 74, strings 192 -> 182 (A/B; Go: 82, 80, 158).
+//! n = 1M: 86 -> 75 ns a delete, u32 77 -> 74.5, strings 194 -> 170, u64 n = 8M 122 -> 101
+//! (A/B; Go: 82, 80, 158, ~94).
 //!
 //! When. After a delete, if the map is not growing, has at least `2^SHRINK_MIN_B` buckets, holds
 //! under an eighth of the entries it would grow at (`under_load_for_shrink`), and no iterator

@@ -32,6 +32,49 @@ static void deletes_shrink(void) {
     gohmap_mapfree(&t, m);
 }
 
+/* A map over 16384 buckets shrinks incrementally, to a quarter of its buckets (u64 keys equal
+ * themselves); an iteration started mid-shrink produces every key present throughout once,
+ * while deletes move the shrink on under it. */
+static void big_map_quarters_under_an_iteration(void) {
+    enum { N = 1 << 17 };
+    gohmap_maptype t;
+    gohmap_maptype_init_kind(&t, GOHMAP_KIND_U64, 8, 8);
+    gohmap_hmap *m = gohmap_makemap(&t, 0, NULL);
+    for (uint64_t i = 0; i < N; i++) {
+        *(uint64_t *)gohmap_mapassign_fast64(&t, m, i) = ~i;
+    }
+    CHECK(stats_of(&t, m).B == 15);
+    /* The shrink starts at the delete that leaves fewer than 1/8 of 6.5 * 2^15 entries. */
+    enum { AT = 13 << 15 >> 4 };
+    uint64_t next = 0;
+    while (next < N - AT) {
+        gohmap_mapdelete_fast64(&t, m, next++);
+    }
+    CHECK(stats_of(&t, m).grow_kind == GOHMAP_GROW_NONE);
+    gohmap_mapdelete_fast64(&t, m, next++);
+    gohmap_stats s = stats_of(&t, m);
+    CHECK(s.grow_kind == GOHMAP_GROW_SHRINKING);
+    CHECK(s.B == 13 && s.oldbuckets == 4 * s.buckets);
+    static unsigned char seen[N];
+    memset(seen, 0, sizeof seen);
+    gohmap_hiter it;
+    uint64_t deleted_from = N; /* keys >= this were deleted during the iteration */
+    for (gohmap_mapiterinit(&t, m, &it); it.key != NULL; gohmap_mapiternext(&it)) {
+        uint64_t k = *(const uint64_t *)it.key;
+        CHECK(k >= next && k < deleted_from && *(const uint64_t *)it.elem == ~k);
+        CHECK(seen[k]++ == 0);
+        if (deleted_from > N - 2048) { /* 32 old buckets a delete: enough to end the shrink */
+            gohmap_mapdelete_fast64(&t, m, --deleted_from);
+        }
+    }
+    CHECK(stats_of(&t, m).grow_kind == GOHMAP_GROW_NONE);
+    for (uint64_t k = next; k < N - 2048; k++) {
+        CHECK(seen[k] == 1);
+    }
+    CHECK(gohmap_mapcheck(&t, m, NULL, 0) == GOHMAP_CHECK_OK);
+    gohmap_mapfree(&t, m);
+}
+
 static void explicit_shrink(void) {
     gohmap_maptype t;
     gohmap_maptype_init_kind(&t, GOHMAP_KIND_U64, 8, 8);
@@ -79,6 +122,7 @@ static void clear_release(void) {
 int main(void) {
     test_setup();
     deletes_shrink();
+    big_map_quarters_under_an_iteration();
     explicit_shrink();
     clear_release();
     CHECK(live_bytes == 0 && live_blocks == 0);

@@ -399,6 +399,13 @@ unsafe fn chain_len(t: &MapType, mut b: Bucket) -> usize {
 /// # Safety
 /// The map is growing, `oldbucket < noldbuckets`, and the caller owns it for writing.
 pub unsafe fn evacuate<K: MapKey>(t: &MapType, h: &Hmap, oldbucket: usize) -> Result<(), usize> {
+    if oldbucket < h.nevacuate.get() {
+        // Moved already (every old bucket below `nevacuate` has): no need to read its marks,
+        // a cache miss in a big array for about half the writes made during a grow (Go reads
+        // them). insert_fresh n = 1M, A/B: u64 134 -> 113 and 119 -> 107 ns, u32 110 -> 95,
+        // str 221 -> 214; n = 64K u64 72 -> 67.
+        return Ok(());
+    }
     let nold = h.noldbuckets();
     // SAFETY: oldbucket is in range of the old array.
     let b = unsafe { Bucket::at(h.oldbuckets.get(), t, oldbucket) };

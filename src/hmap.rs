@@ -61,7 +61,8 @@ pub struct MapExtra {
     pub clear_gen: AtomicU64,
     /// Tests only (`raw::set_stepwise_shrink`): if not 0, the map never shrinks in one step,
     /// only incrementally and by at most this many levels at a time, and each write moves four
-    /// old buckets (not sixteen), so that tests reach every mid-shrink state with small maps.
+    /// old buckets (not sixteen or thirty-two, `grow::progress`), so that tests reach every
+    /// mid-shrink state with small maps.
     pub stepwise_shrink: Cell<u8>,
 }
 

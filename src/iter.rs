@@ -188,8 +188,8 @@ pub unsafe fn mapiterdone(it: *mut Hiter) {
 /// After the end it does nothing.
 ///
 /// Split in two so that the common step inlines into `gohmap_mapiternext` without the full
-/// walk's stack frame: a live, unwritten map whose next entry is current data is [`next_fast`];
-/// anything else is [`next_slow`], which decides exactly as if the fast path had not been tried.
+/// walk's stack frame: a live, unwritten map whose next entry is current data is `next_fast`;
+/// anything else is `next_slow`, which decides exactly as if the fast path had not been tried.
 ///
 /// # Safety
 /// `it` was initialised by `mapiterinit` and its map has not been freed.

@@ -31,8 +31,10 @@ def read(path):
                 n, ns = int(p[3]), float(p[4])
             except ValueError:
                 continue
-            data.setdefault(p[1], {}).setdefault((p[0], p[2]), []).append((n, ns))
-    return data
+            data.setdefault(p[1], {}).setdefault((p[0], p[2]), {})
+            cell = data[p[1]][(p[0], p[2])]
+            cell[n] = min(ns, cell.get(n, ns))  # several rounds: keep the minimum
+    return {op: {ik: sorted(c.items()) for ik, c in d.items()} for op, d in data.items()}
 
 
 def esc(s):

@@ -5,9 +5,10 @@
 # bytes per entry at n = 1M) and docs/performance.svg (ns/op against n).
 #
 #   perf/run.sh                 full matrix: sizes 8,1024,65536,1048576,8388608 (8M: u64 only),
-#                               all ops, 5 reps of >= 200 ms (as go119bench's defaults)
-#   perf/run.sh --quick         sizes 8,1024,65536, 3 reps of >= 100 ms (a few minutes)
-#   perf/run.sh --keys u64 --sizes 1024,65536 --ops lookup_hit,lookup_miss --reps 3 --minrep-ms 100
+#                               all ops; 2 rounds of 3 reps of >= 200 ms per cell, Go and Rust
+#                               back to back on each cell, minimum over the rounds (~25 min)
+#   perf/run.sh --quick         sizes 8,1024,65536, 1 round of 3 reps of >= 100 ms (a few minutes)
+#   perf/run.sh --keys u64 --sizes 1024,65536 --ops lookup_hit,lookup_miss --reps 3 --rounds 1
 #   perf/run.sh --out /tmp/perfdocs    write the report elsewhere (default: docs/)
 #   perf/run.sh --hugepages     run the Rust driver with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 so
 #                               glibc malloc asks for transparent huge pages, as Go's heap does
@@ -24,21 +25,23 @@ cd "$ROOT"
 KEYS="u32,u64,str"
 SIZES="8,1024,65536,1048576,8388608"
 OPS="all"
-REPS=5
+REPS=3
+ROUNDS=2
 MINREP_MS=200
 OUT="$ROOT/docs"
 MODE="full"
 HUGE=0
 
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
     case "$1" in
-        --quick) SIZES="8,1024,65536"; REPS=3; MINREP_MS=100; MODE="quick" ;;
+        --quick) SIZES="8,1024,65536"; REPS=3; ROUNDS=1; MINREP_MS=100; MODE="quick" ;;
         --keys) KEYS="$2"; shift ;;
         --sizes) SIZES="$2"; shift ;;
         --ops) OPS="$2"; shift ;;
         --reps) REPS="$2"; shift ;;
+        --rounds) ROUNDS="$2"; shift ;;
         --minrep-ms) MINREP_MS="$2"; shift ;;
         --out) OUT="$2"; shift ;;
         --hugepages) HUGE=1 ;;
@@ -108,19 +111,46 @@ else
     CHECKSUM="not compared (Go not run)"
 fi
 
-# ---- the matrix, one key type at a time, Go then Rust (so drift hits both alike) ------------
+# ---- the matrix, cell by cell, Go and Rust back to back --------------------------------------
+# This box is shared and its speed drifts by 10-40% over minutes. Each cell (op, key, n) is run
+# by Go and then by the Rust driver (or the other way round in even rounds) within seconds of
+# each other, `ROUNDS` times over the whole matrix; report.py keeps each implementation's
+# minimum over the rounds. Running a whole key type in Go and then in Rust put the two
+# measurements of a 1M cell minutes apart, and single cells then moved 0.99x -> 1.20x between
+# runs of unchanged code.
 RES="$WORK/results.txt"
 : > "$RES"
 IFS=',' read -r -a KEYLIST <<< "$KEYS"
-for k in "${KEYLIST[@]}"; do
-    if [ "$GO_OK" = 1 ]; then
-        echo "run.sh: go119 $k" >&2
-        "$GOBENCH" -keys "$k" -sizes "$SIZES" -ops "$OPS" -reps "$REPS" -minrep_ms "$MINREP_MS" \
-            2>>"$WORK/go.stderr" | tee -a "$RES" >&2
-    fi
-    echo "run.sh: gohmap, hashbrown $k" >&2
-    side -keys "$k" -sizes "$SIZES" -ops "$OPS" -reps "$REPS" -minrep_ms "$MINREP_MS" \
-        2>>"$WORK/rust.stderr" | tee -a "$RES" >&2
+IFS=',' read -r -a SIZELIST <<< "$SIZES"
+if [ "$OPS" = all ]; then
+    OPLIST=(insert_fresh insert_presized lookup_hit lookup_miss update delete_all iterate)
+else
+    IFS=',' read -r -a OPLIST <<< "$OPS"
+fi
+run_go() {
+    [ "$GO_OK" = 1 ] || return 0
+    "$GOBENCH" -keys "$1" -sizes "$2" -ops "$3" -reps "$REPS" -minrep_ms "$MINREP_MS" \
+        2>>"$WORK/go.stderr" | tee -a "$RES" >&2
+}
+run_rust() {
+    side -keys "$1" -sizes "$2" -ops "$3" -reps "$REPS" -minrep_ms "$MINREP_MS" \
+        2>>"$WORK/rust.stderr" | grep -v '^#' | tee -a "$RES" >&2
+}
+for round in $(seq 1 "$ROUNDS"); do
+    echo "run.sh: round $round of $ROUNDS" >&2
+    for k in "${KEYLIST[@]}"; do
+        for n in "${SIZELIST[@]}"; do
+            # Sizes above 1M are run for u64 only, as in the Go program.
+            [ "$n" -le 1048576 ] || [ "$k" = u64 ] || continue
+            for op in "${OPLIST[@]}"; do
+                if [ $((round % 2)) = 1 ]; then
+                    run_go "$k" "$n" "$op"; run_rust "$k" "$n" "$op"
+                else
+                    run_rust "$k" "$n" "$op"; run_go "$k" "$n" "$op"
+                fi
+            done
+        done
+    done
 done
 
 # ---- bytes per entry at n = 1M, u64 -> u64 --------------------------------------------------
@@ -137,8 +167,8 @@ cat "$MEM" >&2
 T1=$(date +%s)
 CMD="perf/run.sh"
 case "$MODE" in quick) CMD="$CMD --quick" ;; esac
-[ "$MODE" = quick ] || [ "$KEYS,$SIZES,$OPS,$REPS,$MINREP_MS" = "u32,u64,str,8,1024,65536,1048576,8388608,all,5,200" ] \
-    || CMD="perf/run.sh --keys $KEYS --sizes $SIZES --ops $OPS --reps $REPS --minrep-ms $MINREP_MS"
+[ "$MODE" = quick ] || [ "$KEYS,$SIZES,$OPS,$REPS,$ROUNDS,$MINREP_MS" = "u32,u64,str,8,1024,65536,1048576,8388608,all,3,2,200" ] \
+    || CMD="perf/run.sh --keys $KEYS --sizes $SIZES --ops $OPS --reps $REPS --rounds $ROUNDS --minrep-ms $MINREP_MS"
 THP="$(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo '?')"
 if [ "$HUGE" = 1 ]; then
     CMD="$CMD --hugepages"
@@ -152,7 +182,7 @@ python3 "$ROOT/perf/report.py" --results "$RES" --mem "$MEM" --out "$OUT/perform
     --svg performance.svg --command "$CMD" --checksum "$CHECKSUM" --go-note "$GO_NOTE" \
     --go-version "$GO_VERSION" --elapsed "$((T1 - T0))" \
     --huge-note "$HUGE_NOTE" \
-    --params "keys $KEYS; sizes $SIZES (sizes above 1M: u64 only); ops $OPS; $REPS reps of >= $MINREP_MS ms"
+    --params "keys $KEYS; sizes $SIZES (sizes above 1M: u64 only); ops $OPS; $ROUNDS rounds of $REPS reps of >= $MINREP_MS ms, Go and Rust back to back per cell"
 python3 "$ROOT/perf/chart.py" "$RES" "$OUT/performance.svg"
 echo "run.sh: wrote $OUT/performance.md and $OUT/performance.svg in $((T1 - T0)) s (work files in $WORK)" >&2
 cat "$OUT/performance.md"

@@ -655,6 +655,12 @@ unsafe fn advance_evacuation_mark(t: &MapType, h: &Hmap, newbit: usize) {
 
 /// The main bucket for `hash` to read from: the old one while it is not yet evacuated.
 ///
+/// An old bucket below `nevacuate` has moved (I7), so its marks are not read: as in
+/// [`evacuate`], that skips a cache miss in a big old array for the lookups (and deletes during
+/// a shrink) whose old bucket the in-order sweep has passed. Looking up every key of a u64 map
+/// of 912K entries caught mid-grow with 92% of its sweep done: 65.5 -> 59.6 ns a lookup
+/// (minimum of six alternating runs).
+///
 /// # Safety
 /// `h.buckets.get()` is live.
 #[inline(always)]
@@ -663,11 +669,14 @@ pub unsafe fn read_bucket(t: &MapType, h: &Hmap, hash: usize) -> Bucket {
     // SAFETY: hash & m is a main bucket of the current array.
     let b = unsafe { Bucket::at(h.buckets.get(), t, hash & m) };
     if h.growing() {
-        // SAFETY: hash & old_mask is a main bucket of the old array.
-        let oldb = unsafe { Bucket::at(h.oldbuckets.get(), t, hash & h.old_mask()) };
-        // SAFETY: oldb is live.
-        if unsafe { !oldb.evacuated() } {
-            return oldb;
+        let old = hash & h.old_mask();
+        if old >= h.nevacuate.get() {
+            // SAFETY: old is a main bucket of the old array.
+            let oldb = unsafe { Bucket::at(h.oldbuckets.get(), t, old) };
+            // SAFETY: oldb is live.
+            if unsafe { !oldb.evacuated() } {
+                return oldb;
+            }
         }
     }
     b

@@ -23,14 +23,14 @@ pub unsafe fn find_in_bucket<K: MapKey>(
     b: Bucket,
     g: u64,
 ) -> Option<usize> {
-    let mut m = group::match_byte(g, top);
-    while m != 0 {
-        let i = group::first(m);
+    let mut m = group::find(g, top);
+    while m.any() {
+        let i = m.first();
         // SAFETY: cell i holds `top`, so it is full.
         if unsafe { key.matches(t, b, i) } {
             return Some(i);
         }
-        m = group::rest(m);
+        m = m.rest();
     }
     None
 }
@@ -54,7 +54,7 @@ pub unsafe fn find_in_chain<K: MapKey>(
         if let Some(i) = unsafe { find_in_bucket(t, key, top, b, g) } {
             return Some((b, i));
         }
-        if group::match_empty_rest(g) != 0 {
+        if group::has_empty_rest(g) {
             return None;
         }
         // SAFETY: b is live.

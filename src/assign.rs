@@ -141,7 +141,7 @@ unsafe fn scan_chain<K: MapKey>(t: &MapType, key: K, top: u8, head: Bucket) -> S
             }
         }
         // emptyRest ends the live part of the chain (I4): the key is absent.
-        if group::match_empty_rest(g) != 0 {
+        if group::has_empty_rest(g) {
             return Scan::Absent { slot, last: b };
         }
         // SAFETY: b is live.

@@ -317,8 +317,9 @@ pub unsafe fn zero_slot(dst: *mut u8, n: usize) {
 }
 
 /// Word-at-a-time searches over a bucket's tophash group. Masks have bit 7 of byte `i` set for
-/// each matching cell `i`; they are exact (no false positives), because a false match on an
-/// empty cell would compare a deleted key's stale bytes and resurrect it.
+/// each matching cell `i` (lookups use [`group::Matches`], a bit per cell on x86-64); they are
+/// exact (no false positives), because a false match on an empty cell would compare a deleted
+/// key's stale bytes and resurrect it.
 pub mod group {
     const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     const ONES: u64 = 0x0101_0101_0101_0101;
@@ -397,6 +398,78 @@ pub mod group {
         (upto & !((1u64 << from) - 1), false)
     }
 
+    /// The cells of one group that hold a tophash, one bit each, lowest cell first: what a
+    /// lookup walks. On x86-64 it is SSE2's byte compare (`pcmpeqb` + `pmovmskb`, in every
+    /// x86-64 CPU), a bit per cell, so the cell is the bit's index; elsewhere the SWAR mask
+    /// above. The SWAR match is ten instructions and three 64-bit constants held in registers,
+    /// plus a shift to turn a bit into a cell; the SSE2 one is five. Lookups, updates and
+    /// deletes run it on every bucket they search. callgrind, `gohmap_mapaccess1_fast64` at
+    /// n = 1024: 85.7 -> 79.7 instructions a call; A/B (minimum of three alternating runs):
+    /// lookup_hit u64 n = 1024 5.13 -> 4.80 ns, lookup_miss 4.35 -> 3.88, str hit 8.57 ->
+    /// 8.18, delete_all u64 24.4 -> 22.6.
+    #[derive(Clone, Copy, Debug)]
+    pub struct Matches(u64);
+
+    /// Bits of a [`Matches`] per cell.
+    const MATCH_BITS: u32 = if cfg!(all(target_arch = "x86_64", target_feature = "sse2")) {
+        1
+    } else {
+        8
+    };
+
+    impl Matches {
+        /// Whether any cell matched.
+        #[inline(always)]
+        pub fn any(self) -> bool {
+            self.0 != 0
+        }
+        /// The lowest matching cell; `any()` must hold.
+        #[inline(always)]
+        pub fn first(self) -> usize {
+            (self.0.trailing_zeros() / MATCH_BITS) as usize
+        }
+        /// The matches without the lowest one.
+        #[inline(always)]
+        pub fn rest(self) -> Matches {
+            Matches(self.0 & self.0.wrapping_sub(1))
+        }
+    }
+
+    /// The bytes of `g` equal to the same byte of `x`, a bit per cell.
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    #[inline(always)]
+    fn equal_bytes(g: u64, x: u64) -> Matches {
+        use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_cvtsi64_si128, _mm_movemask_epi8};
+        // Both vectors have zero upper halves, which compare equal: keep the low 8 bits.
+        // SAFETY: SSE2 is part of the x86-64 baseline (every x86-64 target enables it), so
+        // these are plain instructions on any CPU this code runs on.
+        let eq = unsafe {
+            _mm_movemask_epi8(_mm_cmpeq_epi8(
+                _mm_cvtsi64_si128(g as i64),
+                _mm_cvtsi64_si128(x as i64),
+            ))
+        };
+        Matches(u64::from(eq as u32 & 0xff))
+    }
+
+    /// Cells whose tophash equals `top`, for a lookup (see [`Matches`]).
+    #[inline(always)]
+    pub fn find(g: u64, top: u8) -> Matches {
+        #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+        return equal_bytes(g, ONES * u64::from(top));
+        #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+        return Matches(match_byte(g, top));
+    }
+
+    /// Whether some cell of `g` is emptyRest: the chain's live cells end in this bucket (I4).
+    #[inline(always)]
+    pub fn has_empty_rest(g: u64) -> bool {
+        #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+        return equal_bytes(g, 0).any();
+        #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+        return match_empty_rest(g) != 0;
+    }
+
     /// The cell index of the lowest set bit of a non-zero mask.
     #[inline(always)]
     pub fn first(mask: u64) -> usize {
@@ -466,6 +539,13 @@ mod tests {
                         m = rest(m);
                     }
                     assert_eq!(got, want, "group {g:#x} top {top}");
+                    let mut m = find(g, top);
+                    let mut got = vec![];
+                    while m.any() {
+                        got.push(m.first());
+                        m = m.rest();
+                    }
+                    assert_eq!(got, want, "find in group {g:#x} top {top}");
                 }
                 let empties: Vec<usize> = (0..8).filter(|&i| bytes[i] <= 1).collect();
                 let mut m = match_empty(g);
@@ -486,6 +566,7 @@ mod tests {
                 assert_eq!(got, occupied, "occupied cells of {g:#x}");
                 let rests = (0..8).filter(|&i| bytes[i] == 0).count();
                 assert_eq!(match_empty_rest(g).count_ones() as usize, rests);
+                assert_eq!(has_empty_rest(g), rests != 0, "emptyRest in {g:#x}");
             }
         }
     }

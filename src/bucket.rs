@@ -356,11 +356,18 @@ pub mod group {
         !(match_empty(g) | match_byte(g, super::EVACUATED_EMPTY)) & (ONES << 7)
     }
 
+    /// Cells that are not empty: full, or an evacuation mark (evacuatedEmpty included). Five
+    /// operations where [`match_occupied`] takes ten; for walks that stop at any mark anyway.
+    #[inline(always)]
+    pub fn match_non_empty(g: u64) -> u64 {
+        !match_empty(g) & (ONES << 7)
+    }
+
     /// The cells of group `g` that are not empty, lowest first, each with its tophash byte:
     /// full cells, and evacuation marks (which callers that expect none must refuse).
     #[inline(always)]
     pub fn non_empty_cells(g: u64) -> impl Iterator<Item = (usize, u8)> {
-        let mut m = !match_empty(g) & (ONES << 7);
+        let mut m = match_non_empty(g);
         std::iter::from_fn(move || {
             if m == 0 {
                 return None;
@@ -564,6 +571,14 @@ mod tests {
                     m = rest(m);
                 }
                 assert_eq!(got, occupied, "occupied cells of {g:#x}");
+                let non_empty: Vec<usize> = (0..8).filter(|&i| bytes[i] > 1).collect();
+                let mut m = match_non_empty(g);
+                let mut got = vec![];
+                while m != 0 {
+                    got.push(first(m));
+                    m = rest(m);
+                }
+                assert_eq!(got, non_empty, "non-empty cells of {g:#x}");
                 let rests = (0..8).filter(|&i| bytes[i] == 0).count();
                 assert_eq!(match_empty_rest(g).count_ones() as usize, rests);
                 assert_eq!(has_empty_rest(g), rests != 0, "emptyRest in {g:#x}");

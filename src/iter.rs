@@ -293,7 +293,11 @@ unsafe fn next_fast(t: &MapType, h: &Hmap, it: &mut Hiter) -> Fast {
         if i < BUCKET_CNT {
             // SAFETY: b is a live bucket (pinned).
             let g = unsafe { b.group() };
-            let occupied = group::match_occupied(g).rotate_right(8 * offset as u32);
+            // Evacuation marks stay in (evacuatedEmpty too, unlike `step`'s mask): the check
+            // below sends every mark to `step`, and the cheaper mask saves five operations an
+            // entry (104 -> 99 instructions a call; iterate u64 n = 1024 5.94 -> 5.45 ns an
+            // entry, 64K 7.87 -> 7.45, A/B).
+            let occupied = group::match_non_empty(g).rotate_right(8 * offset as u32);
             let todo = occupied & (!0u64 << (8 * i));
             if todo != 0 {
                 let j = group::first(todo);

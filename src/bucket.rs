@@ -524,6 +524,26 @@ mod tests {
         }
     }
 
+    /// The cells of a SWAR mask, lowest first.
+    fn cells(mut m: u64) -> Vec<usize> {
+        let mut got = vec![];
+        while m != 0 {
+            got.push(first(m));
+            m = rest(m);
+        }
+        got
+    }
+
+    /// The cells of a [`Matches`], lowest first.
+    fn matched(mut m: Matches) -> Vec<usize> {
+        let mut got = vec![];
+        while m.any() {
+            got.push(m.first());
+            m = m.rest();
+        }
+        got
+    }
+
     #[test]
     fn group_masks_are_exact_for_every_byte_pair() {
         // Every byte value under the native run; a sample under Miri, which is ~1000x slower.
@@ -533,52 +553,29 @@ mod tests {
                 let g = u64::from_le_bytes([a, b, a, 0, 1, b, 0xff, a]);
                 let bytes = g.to_le_bytes();
                 for top in [a, b, 5, 0x80, 0xff] {
-                    let mut m = match_byte(g, top);
-                    let mut want = vec![];
-                    for (i, &x) in bytes.iter().enumerate() {
-                        if x == top {
-                            want.push(i);
-                        }
-                    }
-                    let mut got = vec![];
-                    while m != 0 {
-                        got.push(first(m));
-                        m = rest(m);
-                    }
-                    assert_eq!(got, want, "group {g:#x} top {top}");
-                    let mut m = find(g, top);
-                    let mut got = vec![];
-                    while m.any() {
-                        got.push(m.first());
-                        m = m.rest();
-                    }
-                    assert_eq!(got, want, "find in group {g:#x} top {top}");
+                    let want: Vec<usize> = (0..8).filter(|&i| bytes[i] == top).collect();
+                    assert_eq!(cells(match_byte(g, top)), want, "group {g:#x} top {top}");
+                    assert_eq!(
+                        matched(find(g, top)),
+                        want,
+                        "find in group {g:#x} top {top}"
+                    );
                 }
                 let empties: Vec<usize> = (0..8).filter(|&i| bytes[i] <= 1).collect();
-                let mut m = match_empty(g);
-                let mut got = vec![];
-                while m != 0 {
-                    got.push(first(m));
-                    m = rest(m);
-                }
-                assert_eq!(got, empties, "empty cells of {g:#x}");
+                assert_eq!(cells(match_empty(g)), empties, "empty cells of {g:#x}");
                 let occupied: Vec<usize> =
                     (0..8).filter(|&i| !matches!(bytes[i], 0 | 1 | 4)).collect();
-                let mut m = match_occupied(g);
-                let mut got = vec![];
-                while m != 0 {
-                    got.push(first(m));
-                    m = rest(m);
-                }
-                assert_eq!(got, occupied, "occupied cells of {g:#x}");
+                assert_eq!(
+                    cells(match_occupied(g)),
+                    occupied,
+                    "occupied cells of {g:#x}"
+                );
                 let non_empty: Vec<usize> = (0..8).filter(|&i| bytes[i] > 1).collect();
-                let mut m = match_non_empty(g);
-                let mut got = vec![];
-                while m != 0 {
-                    got.push(first(m));
-                    m = rest(m);
-                }
-                assert_eq!(got, non_empty, "non-empty cells of {g:#x}");
+                assert_eq!(
+                    cells(match_non_empty(g)),
+                    non_empty,
+                    "non-empty cells of {g:#x}"
+                );
                 let rests = (0..8).filter(|&i| bytes[i] == 0).count();
                 assert_eq!(match_empty_rest(g).count_ones() as usize, rests);
                 assert_eq!(has_empty_rest(g), rests != 0, "emptyRest in {g:#x}");

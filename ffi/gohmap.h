@@ -42,12 +42,14 @@
  *   not call into the same map (that is reported as concurrent misuse, or worse).
  *
  * CONCURRENCY
- *   No locks. Any number of concurrent readers (lookups, iterations) with no writer is fine.
+ *   No locks on maps (the default allocator's block cache only try-locks, never waits).
+ *   Any number of concurrent readers (lookups, iterations) with no writer is fine.
  *   A write concurrent with anything is a bug that is detected on a best-effort basis (fatal
  *   codes 10..12), as in Go.
  *
  * ALLOCATION
- *   Every byte comes from the allocator (gohmap_set_allocator; default libc calloc/free).
+ *   Every byte comes from the allocator (gohmap_set_allocator; default libc calloc/free,
+ *   which keeps a few freed big blocks for reuse: gohmap_alloc_trim).
  *   A failed allocation reports GOHMAP_PANIC_OUT_OF_MEMORY ("out of memory (allocating N
  *   bytes)") and leaves the map as it was. Lookups never allocate.
  * ---------------------------------------------------------------------------------------------
@@ -499,8 +501,15 @@ enum {
 typedef void (*gohmap_panic_handler)(int code, const char *msg);
 
 /* Install a host allocator (copied); NULL restores libc. Set it before the first map is made;
- * maps must be freed under the allocator that made them. */
+ * maps must be freed under the allocator that made them. Frees the default allocator's kept
+ * blocks first (gohmap_alloc_trim). */
 void gohmap_set_allocator(const gohmap_allocator *a);
+/* The default allocator keeps up to 8 MiB of freed big blocks (128 KiB to 8 MiB: bucket arrays
+ * of maps that grew, shrank or were freed) and hands them out again, zeroed, for the same size,
+ * instead of returning them to libc, whose fresh pages the kernel would fault in and zero again.
+ * This frees them now (before a leak check, or after dropping big maps) and returns the bytes
+ * freed. Thread-safe; maps are unaffected. A host allocator keeps nothing. */
+size_t gohmap_alloc_trim(void);
 /* Install the panic handler; NULL restores the default (message to stderr, abort). */
 void gohmap_set_panic_handler(gohmap_panic_handler h);
 /* Make map seeds, iteration starts and NaN hashes one deterministic sequence from `seed` (for

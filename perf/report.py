@@ -187,6 +187,15 @@ three alternating runs of the old and new `sidebyside` binaries, same machine, s
   79 -> 70 of it for u64 1M in one A/B, strings within noise). Shrinking every map in one step
   measured u64 1M 86 -> 73, at the price of a pause of milliseconds (2^18 buckets copied inside
   one delete); quartering keeps each delete's share near 0.8 us (0.4 us measured at sixteen).
+- **Freed big arrays kept for reuse** (`src/block_cache.rs`): glibc maps blocks from 128 KiB
+  up afresh (or trims them off its heap once freed), so each array a growing map allocated came
+  back as pages the kernel faulted in and zeroed one at a time: a fifth of insert_fresh u32 64K
+  was page faults. The default allocator now keeps up to 8 MiB of freed blocks of 128 KiB to
+  8 MiB and reuses them, zeroed with one memset, for the same size (as Go's heap reuses its
+  spans). A/B with one process per cell, as `perf/run.sh` runs them: insert_fresh n = 64K u32
+  66.0 -> 38.0 ns, u64 62.9 -> 39.7, str 81.8 -> 55.3; kernel time in those runs 36% -> 0.5%;
+  n = 1M cells and deletes within noise; insert_presized 64K 1-5% slower (a memset instead of
+  faulting fresh pages in). `gohmap_alloc_trim` frees what is kept.
 
 Tried and dropped (same A/B method): prefetching the rest of the bucket in lookups of arrays of
 2^14 buckets and more (3-22% slower at 64K and 1M: the misses of successive lookups already

@@ -94,6 +94,7 @@
 //! | [`ffi`] | the C ABI (`ffi/gohmap.h`): argument checks over `raw`, nothing else |
 //! | [`hash`] | Go's hash functions (AES-NI and portable) |
 //! | [`alloc`], [`panic`](mod@panic), [`rand`] | the host hooks and randomness |
+//! | `block_cache` | the default allocator's few kept big blocks, reused zeroed |
 //! | [`invariants`] | the invariant walk, one numbered check per invariant (`mapcheck`) |
 //! | [`stats`], [`visit`] | introspection for hosts: `mapstats`, and `mapvisit` for tracing GCs |
 //!
@@ -126,6 +127,7 @@ pub mod visit;
 
 mod access;
 mod assign;
+mod block_cache;
 mod clone;
 mod delete;
 mod free;

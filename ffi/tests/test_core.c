@@ -238,7 +238,32 @@ static void caller_memory(void) {
     gohmap_mapfree(&t, m); /* frees neither the header nor the bucket */
 }
 
+/* Under the default allocator, the arrays a growing map frees are kept and reused for the
+ * next map (which must still start empty), and gohmap_alloc_trim frees them. */
+static void default_allocator_keeps_big_blocks_until_trimmed(void) {
+    gohmap_set_allocator(NULL);
+    gohmap_maptype t;
+    gohmap_maptype_init_kind(&t, GOHMAP_KIND_U64, 8, 8);
+    for (int round = 0; round < 2; round++) {
+        gohmap_hmap *m = gohmap_makemap(&t, 0, NULL);
+        for (uint64_t k = 0; k < 20000; k++) {
+            *(uint64_t *)gohmap_mapassign_fast64(&t, m, k * 7) = k;
+        }
+        uint64_t bad = 0;
+        for (uint64_t k = 0; k < 20000; k++) {
+            bad += *(uint64_t *)gohmap_mapaccess1_fast64(&t, m, k * 7) != k;
+            bad += *(uint64_t *)gohmap_mapaccess1_fast64(&t, m, k * 7 + 1) != 0;
+        }
+        CHECK(bad == 0 && gohmap_maplen(m) == 20000);
+        gohmap_mapfree(&t, m);
+    }
+    CHECK(gohmap_alloc_trim() > 0); /* 20000 u64s: arrays of 2^11 and 2^12 buckets, kept */
+    CHECK(gohmap_alloc_trim() == 0);
+    test_setup();
+}
+
 int main(void) {
+    default_allocator_keeps_big_blocks_until_trimmed();
     test_setup();
     descriptors();
     generic_routines();

@@ -222,6 +222,13 @@ pub unsafe extern "C" fn gohmap_set_allocator(a: *const Allocator) {
     alloc::set_allocator(unsafe { a.as_ref() });
 }
 
+/// `gohmap_alloc_trim`: frees the big blocks the default allocator keeps for reuse; returns
+/// how many bytes that was.
+#[unsafe(no_mangle)]
+pub extern "C" fn gohmap_alloc_trim() -> usize {
+    alloc::trim()
+}
+
 /// `gohmap_set_panic_handler`: installs the handler, or the default (stderr, abort) for null.
 #[unsafe(no_mangle)]
 pub extern "C" fn gohmap_set_panic_handler(h: Option<PanicHandler>) {

@@ -42,7 +42,7 @@ fn one_life<const E: usize>(seed: u64, n: u64) {
     for (k, v) in &model {
         assert_eq!(m.get::<u64, [u64; E]>(k), Some(*v));
     }
-    if seed % 2 == 0 {
+    if seed.is_multiple_of(2) {
         // SAFETY: a live map of its type, no iteration running.
         unsafe { gohmap::raw::mapclear_release(&m.t, m.h) };
         assert_eq!(m.len(), 0);

@@ -223,7 +223,9 @@ void gohmap_mapfree(const gohmap_maptype *t, gohmap_hmap *h);
  * for NULL and for maps already that small), GOHMAP_SHRINK_BUSY if an iteration pins the map
  * (nothing changed), or GOHMAP_SHRINK_NO_MEMORY (the map keeps every entry and stays usable,
  * perhaps part way through a grow; the handler is NOT called: shrinking is an economy).
- * Costs one pass over the buckets. */
+ * Costs one pass over the buckets. What a shrink (or gohmap_mapclear_release, below) frees
+ * goes to the allocator; the default one keeps up to 8 MiB of it for reuse: call
+ * gohmap_alloc_trim to give that back to the system too. */
 enum {
     GOHMAP_SHRINK_OK = 0,
     GOHMAP_SHRINK_BUSY = 1,

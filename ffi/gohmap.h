@@ -49,7 +49,8 @@
  *
  * ALLOCATION
  *   Every byte comes from the allocator (gohmap_set_allocator; default libc calloc/free,
- *   which keeps a few freed big blocks for reuse: gohmap_alloc_trim).
+ *   which keeps up to 64 MiB of freed big blocks for reuse: gohmap_alloc_trim,
+ *   gohmap_alloc_set_cache_limit).
  *   A failed allocation reports GOHMAP_PANIC_OUT_OF_MEMORY ("out of memory (allocating N
  *   bytes)") and leaves the map as it was. Lookups never allocate.
  * ---------------------------------------------------------------------------------------------
@@ -224,7 +225,7 @@ void gohmap_mapfree(const gohmap_maptype *t, gohmap_hmap *h);
  * (nothing changed), or GOHMAP_SHRINK_NO_MEMORY (the map keeps every entry and stays usable,
  * perhaps part way through a grow; the handler is NOT called: shrinking is an economy).
  * Costs one pass over the buckets. What a shrink (or gohmap_mapclear_release, below) frees
- * goes to the allocator; the default one keeps up to 8 MiB of it for reuse: call
+ * goes to the allocator; the default one keeps up to 64 MiB of it for reuse: call
  * gohmap_alloc_trim to give that back to the system too. */
 enum {
     GOHMAP_SHRINK_OK = 0,
@@ -506,12 +507,18 @@ typedef void (*gohmap_panic_handler)(int code, const char *msg);
  * maps must be freed under the allocator that made them. Frees the default allocator's kept
  * blocks first (gohmap_alloc_trim). */
 void gohmap_set_allocator(const gohmap_allocator *a);
-/* The default allocator keeps up to 8 MiB of freed big blocks (128 KiB to 8 MiB: bucket arrays
- * of maps that grew, shrank or were freed) and hands them out again, zeroed, for the same size,
- * instead of returning them to libc, whose fresh pages the kernel would fault in and zero again.
- * This frees them now (before a leak check, or after dropping big maps) and returns the bytes
- * freed. Thread-safe; maps are unaffected. A host allocator keeps nothing. */
+/* The default allocator keeps up to 64 MiB of freed big blocks (128 KiB and more: bucket arrays
+ * of maps that grew, shrank or were freed; the longest kept go first when a new one needs room)
+ * and hands them out again, zeroed, for the same size, instead of returning them to libc, whose
+ * fresh pages the kernel would fault in and zero again. (glibc's own heap may keep as much
+ * before it trims; Go's heap keeps all it frees.) This frees them now (before a leak check, or
+ * after dropping big maps) and returns the bytes freed. Thread-safe; maps are unaffected. A
+ * host allocator keeps nothing. */
 size_t gohmap_alloc_trim(void);
+/* Set how many bytes of freed blocks the default allocator may keep (0 keeps none; the default
+ * is 64 MiB) and return the previous limit; what is kept over the new limit is freed now.
+ * Thread-safe. */
+size_t gohmap_alloc_set_cache_limit(size_t bytes);
 /* Install the panic handler; NULL restores the default (message to stderr, abort). */
 void gohmap_set_panic_handler(gohmap_panic_handler h);
 /* Make map seeds, iteration starts and NaN hashes one deterministic sequence from `seed` (for

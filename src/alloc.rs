@@ -7,7 +7,8 @@
 //!
 //! The default allocator is libc's, with three measured departures: blocks up to 1 KiB are
 //! `malloc`ed and zeroed here (`SMALL_MAX`), blocks of 4 MiB and more are mapped on huge pages
-//! (`HUGE_MIN`), and freed blocks of 128 KiB to 8 MiB are kept for reuse (`block_cache`).
+//! (`HUGE_MIN`), and freed blocks of 128 KiB and more are kept for reuse, up to 64 MiB in all
+//! (`block_cache`).
 
 use std::ffi::c_void;
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
@@ -63,6 +64,14 @@ pub fn trim() -> usize {
     // SAFETY: every kept block is a live block of `libc_alloc` with this size and alignment,
     // owned by the cache alone, and `trim` hands each out once.
     block_cache::trim(|p, size, align| unsafe { release(p, size, align) })
+}
+
+/// Sets how many bytes of freed big blocks the default allocator may keep for reuse (0: none;
+/// the default is [`block_cache::DEFAULT_LIMIT`], 64 MiB) and returns the previous limit. Kept
+/// blocks over the new limit are freed now, the longest kept first.
+pub fn set_cache_limit(bytes: usize) -> usize {
+    // SAFETY: as in `trim`: the cache hands out each of its blocks once.
+    block_cache::set_limit(bytes, |p, size, align| unsafe { release(p, size, align) })
 }
 
 /// glibc's malloc returns 16-byte aligned blocks; anything stricter goes through memalign.
@@ -196,7 +205,11 @@ unsafe extern "C" fn libc_alloc(_: *mut c_void, size: usize, align: usize) -> *m
 unsafe extern "C" fn libc_free(_: *mut c_void, p: *mut c_void, size: usize, align: usize) {
     // SAFETY: the allocator contract: `p` is a live block of `size` and `align` from
     // `libc_alloc`, given up here.
-    if block_cache::keeps(size) && unsafe { block_cache::keep(p, size, align) } {
+    if block_cache::keeps(size)
+        // SAFETY: as above; the cache gives the blocks it evicts to `release`, which frees
+        // blocks of this allocator.
+        && unsafe { block_cache::keep(p, size, align, |q, n, a| release(q, n, a)) }
+    {
         return;
     }
     // SAFETY: as above.

@@ -2,8 +2,8 @@
 //!
 //! Go's map never shrinks (golang/go#20135): a map that once held a million entries keeps its
 //! buckets after every delete, and `clear` keeps them too. gohmap shrinks, in one of two ways.
-//! (What it frees goes to the allocator; the default one keeps at most 8 MiB of freed arrays for
-//! reuse, `block_cache`, which `alloc::trim` releases.)
+//! (What it frees goes to the allocator; the default one keeps up to 64 MiB of freed arrays for
+//! reuse, `block_cache`, which `alloc::trim` releases and `alloc::set_cache_limit` bounds.)
 //!
 //! - **In one step**, for maps of up to `2^ONE_STEP_SHRINK_MAX_B` buckets (2.4 MB of u64 ->
 //!   u64 buckets): the delete that finds the map under-loaded copies every entry into a new,

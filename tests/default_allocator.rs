@@ -1,5 +1,5 @@
-//! Maps under the default allocator, which keeps freed bucket arrays of 128 KiB to 8 MiB and
-//! hands them out again (src/block_cache.rs). Every other test file installs a counting
+//! Maps under the default allocator, which keeps freed bucket arrays of 128 KiB and more (up to
+//! 64 MiB in all) and hands them out again (src/block_cache.rs). Every other test file installs a counting
 //! allocator, which keeps nothing; this one never calls `common::setup`, so arrays freed by one
 //! map (a grow, a shrink, a clear that releases, a free) come back as another map's arrays, on
 //! this thread or another. In debug builds a kept array is filled with 0xdd until reused, so a

@@ -262,8 +262,40 @@ static void default_allocator_keeps_big_blocks_until_trimmed(void) {
     test_setup();
 }
 
+/* gohmap_alloc_set_cache_limit bounds what the default allocator keeps: lowering it frees what
+ * is over it at once, 0 keeps nothing, and it returns the limit it replaces. */
+static size_t grow_and_free_u64_map(gohmap_maptype *t, uint64_t n) {
+    gohmap_hmap *m = gohmap_makemap(t, 0, NULL);
+    for (uint64_t k = 0; k < n; k++) {
+        *(uint64_t *)gohmap_mapassign_fast64(t, m, k) = k;
+    }
+    size_t len = gohmap_maplen(m);
+    gohmap_mapfree(t, m);
+    return len;
+}
+
+static void default_allocator_cache_limit(void) {
+    gohmap_set_allocator(NULL);
+    gohmap_maptype t;
+    gohmap_maptype_init_kind(&t, GOHMAP_KIND_U64, 8, 8);
+    CHECK(gohmap_alloc_set_cache_limit(0) == (size_t)64 << 20); /* the default */
+    CHECK(grow_and_free_u64_map(&t, 20000) == 20000);
+    CHECK(gohmap_alloc_trim() == 0); /* nothing kept */
+    /* 2^12 buckets of 144 bytes: the last array of a 20000-entry map, 576 KiB (plus its
+     * preallocated overflow buckets); the 2^11 one before it is kept too, then pushed out by a
+     * limit that holds only one of them. */
+    CHECK(gohmap_alloc_set_cache_limit((size_t)1 << 30) == 0);
+    CHECK(grow_and_free_u64_map(&t, 20000) == 20000);
+    CHECK(gohmap_alloc_set_cache_limit(700 << 10) == (size_t)1 << 30);
+    size_t kept = gohmap_alloc_trim();
+    CHECK(kept >= (size_t)144 << 12 && kept <= 700 << 10);
+    CHECK(gohmap_alloc_set_cache_limit((size_t)64 << 20) == 700 << 10);
+    test_setup();
+}
+
 int main(void) {
     default_allocator_keeps_big_blocks_until_trimmed();
+    default_allocator_cache_limit();
     test_setup();
     descriptors();
     generic_routines();

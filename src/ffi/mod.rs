@@ -229,6 +229,13 @@ pub extern "C" fn gohmap_alloc_trim() -> usize {
     alloc::trim()
 }
 
+/// `gohmap_alloc_set_cache_limit`: sets how many bytes of freed big blocks the default
+/// allocator may keep (0: none), frees what is over it, and returns the previous limit.
+#[unsafe(no_mangle)]
+pub extern "C" fn gohmap_alloc_set_cache_limit(bytes: usize) -> usize {
+    alloc::set_cache_limit(bytes)
+}
+
 /// `gohmap_set_panic_handler`: installs the handler, or the default (stderr, abort) for null.
 #[unsafe(no_mangle)]
 pub extern "C" fn gohmap_set_panic_handler(h: Option<PanicHandler>) {

@@ -467,7 +467,10 @@ int gohmap_mapvisit(const gohmap_maptype *t, const gohmap_hmap *h, gohmap_visito
  *        call that finishes one) copies keys and elems to the new table; for out-of-line ones
  *        only the pointer moves, the storage does not;
  *     4. gohmap_mapclone copies every key and elem into the new map (new out-of-line storage);
- *     5. gohmap_mapdelete, gohmap_mapclear and gohmap_mapfree zero or free cells and storage;
+ *     5. gohmap_mapdelete, gohmap_mapclear and gohmap_mapfree zero or free cells and storage
+ *        (a delete zeroes the elem, and the key unless it is a number of a standard kind:
+ *        GOHMAP_KIND_U8..U64 and F32..C128 keys are left in their empty cell, as Go leaves
+ *        keys without pointers);
  *     6. out-of-line storage is allocated zeroed by the assign that needs it, and freed (or
  *        kept for iterators, holding stale copies) when its entry is deleted.
  *   Map memory comes from gohmap's allocator, not your heap, so your collector cannot see it.

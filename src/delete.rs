@@ -2,8 +2,9 @@
 //!
 //! The cell becomes a tombstone (emptyOne); if everything after it in the chain is empty, it and
 //! the tombstones before it become emptyRest, so lookups stop early (I4). Out-of-line storage is
-//! released (freed, or retired while an iterator may read it); inline key and elem bytes are
-//! zeroed, so a reused cell starts at zero (I5) and no stale key lingers in memory.
+//! released (freed, or retired while an iterator may read it); inline elem bytes are zeroed, so a
+//! reused cell's elem starts at zero (I5), and so are inline keys that may hold a pointer (keys
+//! of the number kinds are left, as Go leaves keys without pointers; see `remove`).
 
 use crate::access::find_in_chain;
 use crate::bucket::{Bucket, group, top_hash, zero_slot};
@@ -123,7 +124,13 @@ unsafe fn remove(t: &MapType, h: &Hmap, head: Bucket, mut b: Bucket, i: usize) {
         if t.indirect_key() {
             let obj = ks.cast::<*mut u8>().replace(std::ptr::null_mut());
             retire::release_object(t, h, Obj::Key, obj);
-        } else {
+        } else if !t.key_holds_no_pointer() {
+            // A key that may hold a pointer (a string header, a pointer, a custom key) is
+            // zeroed, so a collector scanning the bucket never finds a dead object through it.
+            // A number is left in its empty cell, as Go leaves keys without pointers: its
+            // bytes are overwritten by the next insert, and nothing reads an empty cell's key.
+            // Zeroing it stored into one more cache line per delete, often one the delete did
+            // not otherwise write: delete_all u64 n = 1M 171 -> 144 ns (A/B, this VM).
             zero_slot(ks, t.key_size);
         }
         let es = b.elem_slot(t, i);

@@ -392,6 +392,14 @@ impl MapType {
         Ok(())
     }
 
+    /// Whether keys are numbers of a standard kind (`U8`..`U64`, `F32`..`C128`): plain bytes
+    /// that never hold a pointer (a `Ptr`, a `String` header and custom keys may).
+    #[inline(always)]
+    pub fn key_holds_no_pointer(&self) -> bool {
+        let k = self.kind;
+        (KeyKind::U8 as u8..=KeyKind::U64 as u8).contains(&k)
+            || (KeyKind::F32 as u8..=KeyKind::C128 as u8).contains(&k)
+    }
     /// Whether keys live out of line.
     #[inline(always)]
     pub fn indirect_key(&self) -> bool {

@@ -780,6 +780,65 @@ fn increment_after_bulk_clear_starts_from_zero() {
     assert_eq!(m.get::<GoString, u64>(&x), Some(1));
 }
 
+/// A delete zeroes the elem (I5) and, for keys that may hold a pointer (string headers,
+/// pointers, custom keys), the key too, so a collector scanning bucket memory finds no dead
+/// object through an empty cell. Number keys are left in their empty cells, as Go leaves keys
+/// without pointers, and a stale one is never found again.
+#[test]
+fn a_delete_zeroes_the_elem_and_every_key_that_may_hold_a_pointer() {
+    setup(21);
+    /// The key and elem bytes of the lone bucket of a B = 0 map.
+    fn slots(m: &M) -> (Vec<u8>, Vec<u8>) {
+        assert_eq!(m.hdr().b.get(), 0);
+        let b = m.hdr().buckets.get().cast_const();
+        let (ks, es) = (usize::from(m.t.keyslot) * 8, usize::from(m.t.elemslot) * 8);
+        // SAFETY: the live lone bucket: 8 tophash bytes, then the key slots, then the elems.
+        unsafe {
+            (
+                std::slice::from_raw_parts(b.add(8), ks).to_vec(),
+                std::slice::from_raw_parts(b.add(8 + ks), es).to_vec(),
+            )
+        }
+    }
+    let words = ["alpha", "beta", "gamma", "delta", "epsilon"];
+    let strings: Vec<GoString> = words
+        .iter()
+        .map(|w| GoString {
+            ptr: w.as_ptr(),
+            len: w.len() as isize,
+        })
+        .collect();
+    let s = M::new(kind(KeyKind::String, 8, 8), 0);
+    let p = M::new(kind(KeyKind::Ptr, 8, 8), 0);
+    let n = M::new(kind(KeyKind::U64, 8, 8), 0);
+    for (i, g) in strings.iter().enumerate() {
+        s.set(g, 7u64);
+        p.set(&(g.ptr as usize), 7u64);
+        n.set(&(i as u64 + 1), 7u64);
+    }
+    for (i, g) in strings.iter().enumerate() {
+        s.del(g);
+        p.del(&(g.ptr as usize));
+        n.del(&(i as u64 + 1));
+    }
+    for (m, name) in [(&s, "string"), (&p, "pointer")] {
+        let (keys, elems) = slots(m);
+        assert!(keys.iter().all(|&x| x == 0), "{name} keys zeroed");
+        assert!(elems.iter().all(|&x| x == 0), "{name} elems zeroed");
+        m.check();
+    }
+    let (_, elems) = slots(&n);
+    assert!(elems.iter().all(|&x| x == 0), "number elems zeroed");
+    for i in 1..=words.len() as u64 {
+        assert_eq!(
+            n.get::<u64, u64>(&i),
+            None,
+            "a deleted number key stays deleted"
+        );
+    }
+    n.check();
+}
+
 #[test]
 fn operator_assignment_reads_and_writes_one_slot() {
     setup(20);

@@ -190,12 +190,22 @@ three alternating runs of the old and new `sidebyside` binaries, same machine, s
 - **Freed big arrays kept for reuse** (`src/block_cache.rs`): glibc maps blocks from 128 KiB
   up afresh (or trims them off its heap once freed), so each array a growing map allocated came
   back as pages the kernel faulted in and zeroed one at a time: a fifth of insert_fresh u32 64K
-  was page faults. The default allocator now keeps up to 8 MiB of freed blocks of 128 KiB to
-  8 MiB and reuses them, zeroed with one memset, for the same size (as Go's heap reuses its
-  spans). A/B with one process per cell, as `perf/run.sh` runs them: insert_fresh n = 64K u32
-  66.0 -> 38.0 ns, u64 62.9 -> 39.7, str 81.8 -> 55.3; kernel time in those runs 36% -> 0.5%;
+  was page faults. The default allocator keeps freed blocks of 128 KiB and more (first up to
+  8 MiB of them) and reuses them, zeroed with one memset, for the same size (as Go's heap
+  reuses its spans). A/B with one process per cell, as `perf/run.sh` runs them: insert_fresh
+  n = 64K u32 66.0 -> 38.0 ns, u64 62.9 -> 39.7, str 81.8 -> 55.3; kernel time in those runs
+  36% -> 0.5%;
   n = 1M cells and deletes within noise; insert_presized 64K 1-5% slower (a memset instead of
-  faulting fresh pages in). `gohmap_alloc_trim` frees what is kept.
+  faulting fresh pages in). `gohmap_alloc_trim` frees what is kept. The limit is now 64 MiB
+  (`gohmap_alloc_set_cache_limit` changes it; 0 keeps nothing), as much as glibc's own heap may
+  hold before it trims, enough for the arrays a 1M-entry map drops. A block that does not fit is
+  refused rather than pushing out the oldest, until the oldest has gone unreused through 32
+  later offers: a loop of growing maps frees its arrays in the same order every time, and
+  evicting the oldest threw out, every time, the 20 MB array the next map needed first. Making
+  and dropping 1M-entry maps now maps their big arrays once per process instead of once per
+  map (insert_presized str 1M: 4 mmaps of 60 MB in a run -> 1; kernel time 0.2-0.4 -> 0.1 s of
+  2.5 s; twelve presized u64 1M maps from C: 0.04-0.12 -> 0.00 s); with huge pages that was
+  a few percent of those cells, within this VM's noise in ns.
 
 Tried and dropped (same A/B method): prefetching the rest of the bucket in lookups of arrays of
 2^14 buckets and more (3-22% slower at 64K and 1M: the misses of successive lookups already
@@ -250,14 +260,14 @@ What it costs and what is left:
   n <= 1024 and iteration do the same memory touches as Go's, a call either way, and are now
   10-25% ahead; inserts into a growing map pay the same evacuation Go pays; deletes of big maps
   pay for shrinking, which Go does not do.
-- **Fresh pages for arrays over 8 MiB.** Go's heap keeps the memory of a dropped map and clears
-  it for the next; gohmap keeps at most 8 MiB of freed arrays, so every 1M-entry cell that makes
-  a map gets its big arrays from the kernel again. On this VM faulting in 54 MB (one
-  insert_presized str 1M array) on huge pages takes 9.6 ms, zeroing a reused 54 MB block 0.8 ms
-  (a C loop of mmap, `MADV_HUGEPAGE`, one write per page, munmap, against memset; 21.6 ms on
-  small pages): about 9 ns of that cell's 90 ns an insert, where `perf` puts 20% of its time in
-  `clear_page_erms`. Keeping such blocks means holding tens of MB a host did not ask for after
-  its maps are gone; a runtime with a heap policy of its own can keep them through
+- **Fresh pages for arrays over 64 MiB.** Go's heap keeps the memory of a dropped map and
+  clears it for the next; gohmap keeps at most 64 MiB of freed arrays, so the 8M-entry cells
+  (302 MB arrays) get theirs from the kernel again each time, and a 1M-entry map that grows
+  keeps only part of its chain of arrays. On this VM faulting in 54 MB on huge pages took
+  9.6 ms, zeroing a reused 54 MB block 0.8 ms (a C loop of mmap, `MADV_HUGEPAGE`, one write
+  per page, munmap, against memset; 21.6 ms on small pages). Keeping more means holding
+  hundreds of MB a host did not ask for after its maps are gone; a host that wants that can
+  raise the limit (`gohmap_alloc_set_cache_limit`) or keep memory its own way through
   `gohmap_set_allocator`.
 """
 

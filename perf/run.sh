@@ -176,7 +176,7 @@ if [ "$HUGE" = 1 ]; then
     CMD="$CMD --hugepages"
     HUGE_NOTE="gohmap/hashbrown ran with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (malloc asks for transparent huge pages, like Go's heap, for the driver's key arenas and hashbrown's tables too); THP: $THP"
 else
-    HUGE_NOTE="Go's heap asks for transparent huge pages, and so does gohmap's default allocator for blocks of 4 MiB and more (big bucket arrays; it also keeps up to 8 MiB of freed arrays for reuse, where Go's heap keeps all its freed memory); hashbrown's tables and the driver's key arenas use plain glibc malloc (THP: $THP); \`--hugepages\` makes glibc ask for huge pages too"
+    HUGE_NOTE="Go's heap asks for transparent huge pages, and so does gohmap's default allocator for blocks of 4 MiB and more (big bucket arrays; it also keeps up to 64 MiB of freed arrays for reuse, where Go's heap keeps all its freed memory); hashbrown's tables and the driver's key arenas use plain glibc malloc (THP: $THP); \`--hugepages\` makes glibc ask for huge pages too"
 fi
 
 { echo "# $CMD  ($(date -u '+%Y-%m-%d %H:%M UTC'))"; cat "$RES" "$MEM"; } > "$OUT/performance-raw.txt"

@@ -187,6 +187,13 @@ three alternating runs of the old and new `sidebyside` binaries, same machine, s
   79 -> 70 of it for u64 1M in one A/B, strings within noise). Shrinking every map in one step
   measured u64 1M 86 -> 73, at the price of a pause of milliseconds (2^18 buckets copied inside
   one delete); quartering keeps each delete's share near 0.8 us (0.4 us measured at sixteen).
+- **Number keys stay in their empty cell** (`delete::remove`): a delete zeroed the deleted key
+  as well as its elem, a store into one more cache line, often one the delete did not otherwise
+  write, and in a big map one more dirty line to write back to memory. Keys of the number kinds
+  hold no pointer, so, as Go does for keys without pointers, they are now left (the next insert
+  overwrites them and nothing reads an empty cell's key); strings, pointers and custom keys are
+  still zeroed for hosts whose collectors scan buckets. delete_all u64 n = 1M 171 -> 144 ns and
+  175 -> 155 (two A/Bs of 3-4 rounds), 64K 49.4 -> 45.3; u32 1M within noise.
 - **Freed big arrays kept for reuse** (`src/block_cache.rs`): glibc maps blocks from 128 KiB
   up afresh (or trims them off its heap once freed), so each array a growing map allocated came
   back as pages the kernel faulted in and zeroed one at a time: a fifth of insert_fresh u32 64K
@@ -445,7 +452,11 @@ def main():
               "runtime map routines out of line, hashbrown is fully inlined.")
     md.append("- Cells with n >= 1M are memory-bound and vary most between runs: "
               "two full runs on the shared 2-core box (with and without `--hugepages`) moved some of "
-              "them by up to 40% either way, while the geometric means stayed within 0.01x.")
+              "them by up to 40% either way, while the geometric means stayed within 0.01x. "
+              "Go's side of them varies more than gohmap's: on 2026-11-22, on a VM where every "
+              "cell took 1.5-2x its time of the day before, four back-to-back runs of Go's "
+              "insert_presized str 1M took 112-190 ns, gohmap's 162-172; the minimum over "
+              "rounds keeps each side's luckiest run.")
     md.append("- Raw output lines of this run: `docs/performance-raw.txt`. Chart: "
               f"`docs/{a.svg}` (made by `perf/chart.py`).")
     with open(a.out, "w") as f:

@@ -511,12 +511,13 @@ typedef void (*gohmap_panic_handler)(int code, const char *msg);
  * blocks first (gohmap_alloc_trim). */
 void gohmap_set_allocator(const gohmap_allocator *a);
 /* The default allocator keeps up to 64 MiB of freed big blocks (128 KiB and more: bucket arrays
- * of maps that grew, shrank or were freed; the longest kept go first when a new one needs room)
- * and hands them out again, zeroed, for the same size, instead of returning them to libc, whose
- * fresh pages the kernel would fault in and zero again. (glibc's own heap may keep as much
- * before it trims; Go's heap keeps all it frees.) This frees them now (before a leak check, or
- * after dropping big maps) and returns the bytes freed. Thread-safe; maps are unaffected. A
- * host allocator keeps nothing. */
+ * of maps that grew, shrank or were freed) and hands them out again, zeroed, for the same size,
+ * instead of returning them to libc, whose fresh pages the kernel would fault in and zero
+ * again. A block that does not fit is freed, unless kept ones have gone unreused through 32
+ * later frees: those make room. (glibc's own heap may keep as much before it trims; Go's heap
+ * keeps all it frees.) This frees them now (before a leak check, or after dropping big maps)
+ * and returns the bytes freed. Thread-safe; maps are unaffected. A host allocator keeps
+ * nothing. */
 size_t gohmap_alloc_trim(void);
 /* Set how many bytes of freed blocks the default allocator may keep (0 keeps none; the default
  * is 64 MiB) and return the previous limit; what is kept over the new limit is freed now.

@@ -224,7 +224,7 @@ pub unsafe fn keep(
     let limit = LIMIT.load(Ordering::Relaxed);
     if cfg!(debug_assertions) && size <= limit {
         // Filled while the lock is held: once the block is in a slot another thread may take
-        // and zero it.
+        // and zero it. (Filled even if it is then refused; it is being given up either way.)
         // SAFETY: the caller's promise: `size` writable bytes, given up.
         unsafe { std::ptr::write_bytes(p.cast::<u8>(), 0xdd, size) };
     }

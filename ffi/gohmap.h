@@ -303,7 +303,8 @@ typedef struct gohmap_hiter {
     uint8_t B;
     uint8_t i;
     uint8_t shrink_levels;          /* internal: 1 or 2 if it began during a shrink       */
-    uint8_t reserved2[3];
+    uint8_t todo;                   /* internal: cells of bptr still to visit, a bit each */
+    uint8_t reserved2[2];
     uintptr_t bucket;
     uintptr_t check_bucket;
 } gohmap_hiter;

@@ -488,6 +488,14 @@ pub mod group {
     pub fn rest(mask: u64) -> u64 {
         mask & (mask - 1)
     }
+
+    /// A byte-per-cell mask (`0x80` in each chosen byte) as one bit per cell, cell `j` in bit
+    /// `j`. The multiplier puts a copy of byte `j`'s bit at bit `56 + j` for every `j`, and
+    /// every other product term below bit 56 lands alone, so no carry disturbs the top byte.
+    #[inline(always)]
+    pub fn to_bits(mask: u64) -> u8 {
+        ((mask >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u8
+    }
 }
 
 #[cfg(test)]
@@ -542,6 +550,16 @@ mod tests {
             m = m.rest();
         }
         got
+    }
+
+    #[test]
+    fn to_bits_keeps_each_cell_in_its_own_bit() {
+        for bits in 0..=255u8 {
+            let mask = (0..8)
+                .filter(|j| bits & (1 << j) != 0)
+                .fold(0u64, |m, j| m | 0x80 << (8 * j));
+            assert_eq!(to_bits(mask), bits, "mask {mask:#018x}");
+        }
     }
 
     #[test]

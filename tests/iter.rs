@@ -115,6 +115,43 @@ fn every_entry_is_produced_once_with_its_elem() {
     }
 }
 
+#[test]
+fn entries_deleted_or_updated_ahead_in_the_current_bucket_are_seen_at_the_next_step() {
+    // A one-bucket map: every step after the first stays in the bucket the iterator stands in,
+    // the step that remembers which cells are still to visit (`Hiter::todo`). At the first
+    // entry, delete every other key still ahead and update the rest: the deleted ones must not
+    // be produced (promise 2), the rest must come with their new elems (promise 4). Every
+    // rotation is covered over the runs.
+    setup(3);
+    let t = kind(KeyKind::U64, 8, 8);
+    for run in 0..64 {
+        let m = M::new(t, 0);
+        for k in 0..8u64 {
+            m.set(&k, k);
+        }
+        let mut it = Iter::new(&m);
+        let (first, _) = it.cur::<u64, u64>().unwrap();
+        let ahead: Vec<u64> = (0..8).filter(|&k| k != first).collect();
+        let (deleted, kept): (Vec<u64>, Vec<u64>) =
+            ahead.iter().partition(|&&k| (k + run) % 2 == 0);
+        for k in &deleted {
+            m.del(k);
+        }
+        for &k in &kept {
+            m.set(&k, k + 100);
+        }
+        it.next();
+        let mut got = vec![];
+        while let Some((k, v)) = it.cur::<u64, u64>() {
+            got.push((k, v));
+            it.next();
+        }
+        got.sort();
+        let want: Vec<(u64, u64)> = kept.iter().map(|&k| (k, k + 100)).collect();
+        assert_eq!(got, want, "run {run}: first {first}, deleted {deleted:?}");
+    }
+}
+
 // ---- Go's tests ----
 
 #[test]

@@ -214,6 +214,7 @@ pub unsafe fn mapiterdone(it: *mut Hiter) {
 /// 1M 5-22% faster. Then making the checks once and leaving the bucket at its last remembered
 /// cell ([`next_position`]): n = 1024 a further 7-15% (two A/Bs of 4 and 6 rounds, u32, u64,
 /// str; u64 once unchanged), n = 8 within noise.
+///
 /// A cell in `todo` may have been emptied since (deleted) or marked (evacuated): its tophash is
 /// read again and anything but a real one goes to the next tier, which starts from `i`. A cell
 /// filled since, after the current one, is not in `todo` and is not produced, which promise 3

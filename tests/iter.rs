@@ -120,16 +120,18 @@ fn entries_deleted_or_updated_ahead_in_the_current_bucket_are_seen_at_the_next_s
     // A one-bucket map: every step after the first stays in the bucket the iterator stands in,
     // the step that remembers which cells are still to visit (`Hiter::todo`). At the first
     // entry, delete every other key still ahead and update the rest: the deleted ones must not
-    // be produced (promise 2), the rest must come with their new elems (promise 4). Every
-    // rotation is covered over the runs.
+    // be produced (promise 2), the rest must come with their new elems (promise 4). The runs
+    // must have started at every one of the eight cell rotations.
     setup(3);
     let t = kind(KeyKind::U64, 8, 8);
+    let mut rotations = HashSet::new();
     for run in 0..64 {
         let m = M::new(t, 0);
         for k in 0..8u64 {
             m.set(&k, k);
         }
         let mut it = Iter::new(&m);
+        rotations.insert(it.it.offset);
         let (first, _) = it.cur::<u64, u64>().unwrap();
         let ahead: Vec<u64> = (0..8).filter(|&k| k != first).collect();
         let (deleted, kept): (Vec<u64>, Vec<u64>) =
@@ -150,6 +152,7 @@ fn entries_deleted_or_updated_ahead_in_the_current_bucket_are_seen_at_the_next_s
         let want: Vec<(u64, u64)> = kept.iter().map(|&k| (k, k + 100)).collect();
         assert_eq!(got, want, "run {run}: first {first}, deleted {deleted:?}");
     }
+    assert_eq!(rotations.len(), BUCKET_CNT, "rotations seen: {rotations:?}");
 }
 
 // ---- Go's tests ----

@@ -207,9 +207,10 @@ pub unsafe fn mapiterdone(it: *mut Hiter) {
 /// `todo` saves the first tier from finding the occupied cells again at every step (the
 /// tophash word, its empty-cell test, the rotation and the mask of the cells already passed),
 /// and keeping the bucket change out of line leaves this tier few live values and no loop, so
-/// it saves and restores two registers where the inlined `next_fast` saved six. Instructions a
-/// `gohmap_mapiternext` call, bucket changes included (callgrind, `sidebyside` iterate u64):
-/// n = 8 94 -> 64, n = 1024 99 -> 77. A/B (one process per run, minimum of 3 rounds), ns an
+/// it saves and restores two registers (the earlier design, with `next_fast` inlined here,
+/// saved six on every step). Instructions a `gohmap_mapiternext` call, bucket changes included
+/// (callgrind, `sidebyside` iterate u64): n = 8 94 -> 64, n = 1024 99 -> 77 (67 and 79 after
+/// the second change below, which is faster nonetheless). A/B (one process per run, minimum of 3 rounds), ns an
 /// entry: u64 n = 8 10.4 -> 8.1, n = 1024 8.95 -> 7.08; str n = 1024 11.2 -> 6.6; n = 64K and
 /// 1M 5-22% faster. Then making the checks once and leaving the bucket at its last remembered
 /// cell ([`next_position`]): n = 1024 a further 7-15% (two A/Bs of 4 and 6 rounds, u32, u64,

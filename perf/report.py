@@ -5,6 +5,9 @@ Usage: report.py --results R.txt --mem M.txt --out docs/performance.md --svg per
                  --command "..." --checksum "..." --go-note "..." --elapsed SECONDS
                  [--params "..."]
 
+       report.py --results R.txt --out /dev/null --list-close CUTOFF
+           (prints `key n op` for each cell where gohmap/Go >= CUTOFF: run.sh runs those again)
+
 Input lines: `impl op keytype n value` (impl: go119, gohmap, hashbrown, floor); everything else
 ignored. `floor` lines (sidebyside's call + hash + one bucket byte per probe) make their own
 section; they are not an implementation and take no part in the main table or the targets.
@@ -38,6 +41,41 @@ def read(path):
             # minimum of its repetitions.
             d[k] = min(v, d.get(k, v))
     return d
+
+
+def close_cells(r, cutoff):
+    """The (op, key, n) cells where gohmap/Go >= cutoff, in matrix order."""
+    out = []
+    for (i, op, k, n), gh in r.items():
+        if i != "gohmap":
+            continue
+        rg = ratio(gh, r.get(("go119", op, k, n)))
+        if rg is not None and rg >= cutoff:
+            out.append((op, k, n))
+    return sorted(out, key=lambda c: (OP_ORDER.index(c[0]) if c[0] in OP_ORDER else 99,
+                                      KEY_ORDER.index(c[1]) if c[1] in KEY_ORDER else 99, c[2]))
+
+
+def recheck_section(r, before, rounds, cutoff):
+    """The cells run again after the main rounds: their ratio before and after."""
+    cells = close_cells(before, cutoff)
+    md = ["## Close cells, run again\n"]
+    md.append(f"After the main rounds, the {len(cells)} cells where gohmap/Go was {cutoff:.2f}x or "
+              f"more were run {rounds} more rounds each (Go and gohmap back to back, alternating "
+              "which goes first), and each side kept its minimum over all its rounds: more draws "
+              "of both sides of exactly the ratios in doubt, on a VM where one process of either "
+              "side can run 40% slower than the next. The tables above use the figures after.\n")
+    if not cells:
+        return md + [""]
+    md.append("| op | key | n | Go ns/op before | gohmap ns/op before | gohmap/Go before | "
+              "Go ns/op after | gohmap ns/op after | gohmap/Go after |")
+    md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    for op, k, n in cells:
+        gb, hb_ = before.get(("go119", op, k, n)), before.get(("gohmap", op, k, n))
+        ga, ha = r.get(("go119", op, k, n)), r.get(("gohmap", op, k, n))
+        md.append(f"| {op} | {k} | {n} | {fmt(gb)} | {fmt(hb_)} | {fmt(ratio(hb_, gb))}x | "
+                  f"{fmt(ga)} | {fmt(ha)} | {fmt(ratio(ha, ga))}x |")
+    return md + [""]
 
 
 def fmt(v, digits=2):
@@ -345,9 +383,17 @@ def main():
     ap.add_argument("--elapsed", default="")
     ap.add_argument("--params", default="")
     ap.add_argument("--huge-note", default="")
+    ap.add_argument("--list-close", type=float)
+    ap.add_argument("--before", help="results of the main rounds, before the re-runs")
+    ap.add_argument("--recheck-rounds", type=int, default=0)
+    ap.add_argument("--recheck-cutoff", type=float, default=0.95)
     a = ap.parse_args()
 
     r = read(a.results)
+    if a.list_close is not None:
+        for op, k, n in close_cells(r, a.list_close):
+            print(k, n, op)
+        return
     mem = read(a.mem)
     cells = sorted({(op, k, n) for (i, op, k, n) in r if i != "floor"},
                    key=lambda c: (OP_ORDER.index(c[0]) if c[0] in OP_ORDER else 99,
@@ -434,6 +480,8 @@ def main():
     else:
         md.append("None in this run." if ncomplete else "Not measured (Go not run).")
     md.append("")
+    if a.before and a.recheck_rounds > 0 and ncomplete:
+        md.extend(recheck_section(r, read(a.before), a.recheck_rounds, a.recheck_cutoff))
     md.append("## Targets of issue 7, in this run\n")
     if ncomplete:
         lk = [ratio(r.get(("gohmap", op, k, n)), r.get(("hashbrown", op, k, n)))
@@ -457,7 +505,9 @@ def main():
               "the minimum ns/op over `reps` repetitions (Go's `measure`, transcribed). `run.sh` "
               "runs each cell in Go and in the Rust driver back to back (alternating which goes "
               "first), once per round, and keeps each implementation's minimum over the rounds, so "
-              "the drift of this shared machine hits both sides of a ratio alike.")
+              "the drift of this shared machine hits both sides of a ratio alike. Cells that end the "
+              "rounds close to Go or behind it are then run more rounds (\"Close cells, run "
+              "again\").")
     md.append("- `insert_*`: Go leaves each map to its GC (the loop pays allocation and the collection "
               "it triggers); gohmap and hashbrown free each map inside the timed loop.")
     md.append("- `delete_all`: `max(1, 4096/n)` maps built untimed per batch, then every key deleted "

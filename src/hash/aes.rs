@@ -1,9 +1,11 @@
 //! The AES-NI path (spec §5.3, §5.4): Go's `aeshashbody`, `memhash32` and `memhash64` on amd64.
 //!
 //! Every function takes the 128-byte key schedule as a parameter so that tests can run the
-//! spec's fixed schedule next to the process's random one. All of them need AES-NI, SSSE3 and
+//! spec's fixed schedule next to the process's random one; its type, [`Schedule`], is 16-byte
+//! aligned, so the assembly below can use round keys as memory operands. All of them need AES-NI, SSSE3 and
 //! SSE4.1 (see [`supported`]); calling them on a CPU without those is undefined behaviour.
 
+use super::select::Schedule;
 use core::arch::x86_64::{
     __m128i, _mm_aesenc_si128, _mm_cvtsi128_si64, _mm_loadu_si128, _mm_set_epi64x,
     _mm_setzero_si128, _mm_xor_si128,
@@ -37,19 +39,19 @@ fn three_rounds(v: __m128i) -> __m128i {
 /// `K[j]`, the `j`-th 16-byte round key.
 #[inline]
 #[target_feature(enable = "aes,sse2,ssse3,sse4.1")]
-fn round_key(ks: &[u8; 128], j: usize) -> __m128i {
+fn round_key(ks: &Schedule, j: usize) -> __m128i {
     // Clamped so that no caller can make the load below leave the array; every caller passes
     // a constant below 8, so the clamp folds away.
     let j = j & 7;
     // SAFETY: 16 * j + 16 <= 128, so the 16 bytes read are inside `ks`; loadu allows any
     // alignment.
-    unsafe { _mm_loadu_si128(ks.as_ptr().add(16 * j).cast()) }
+    unsafe { _mm_loadu_si128(ks.0.as_ptr().add(16 * j).cast()) }
 }
 
 /// The seed `s` scrambled for block `j`: `AESENC(s ^ K[j], s ^ K[j])`.
 #[inline]
 #[target_feature(enable = "aes,sse2,ssse3,sse4.1")]
-fn scrambled_seed(s: __m128i, ks: &[u8; 128], j: usize) -> __m128i {
+fn scrambled_seed(s: __m128i, ks: &Schedule, j: usize) -> __m128i {
     let x = _mm_xor_si128(s, round_key(ks, j));
     enc(x, x)
 }
@@ -126,7 +128,7 @@ fn fold8(v: &[__m128i; 8]) -> u64 {
 /// # Safety
 /// The CPU must pass [`supported`]; `p..p+n` is readable and `1 <= n <= 16`.
 #[inline(always)]
-pub(super) unsafe fn memhash_short(p: *const u8, seed: u64, n: usize, ks: &[u8; 128]) -> u64 {
+pub(super) unsafe fn memhash_short(p: *const u8, seed: u64, n: usize, ks: &Schedule) -> u64 {
     // SAFETY: caller's promise.
     let (lo, hi) = unsafe { load_partial(p, n) };
     let len = u64::from(n as u16) * 0x0001_0001_0001_0001;
@@ -139,8 +141,7 @@ pub(super) unsafe fn memhash_short(p: *const u8, seed: u64, n: usize, ks: &[u8; 
             "movq {s}, {seed}",
             "movq {t}, {len}",
             "punpcklqdq {s}, {t}",
-            "movdqu {t}, xmmword ptr [{ks}]",
-            "pxor {s}, {t}",
+            "pxor {s}, xmmword ptr [{ks}]", // aligned: see `fixed_rounds`
             "aesenc {s}, {s}",
             // the data block, xored with x0, then three rounds keyed by itself
             "movq {d}, {lo}",
@@ -155,7 +156,7 @@ pub(super) unsafe fn memhash_short(p: *const u8, seed: u64, n: usize, ks: &[u8; 
             len = in(reg) len,
             lo = in(reg) lo,
             hi = in(reg) hi,
-            ks = in(reg) ks.as_ptr(),
+            ks = in(reg) ks.0.as_ptr(),
             out = lateout(reg) out,
             s = out(xmm_reg) _,
             t = out(xmm_reg) _,
@@ -172,7 +173,7 @@ pub(super) unsafe fn memhash_short(p: *const u8, seed: u64, n: usize, ks: &[u8; 
 /// The CPU must pass [`supported`], and `p..p+n` must be readable (`p` may be anything,
 /// even null, when `n == 0`).
 #[target_feature(enable = "aes,sse2,ssse3,sse4.1")]
-pub(super) unsafe fn memhash(p: *const u8, seed: u64, n: usize, ks: &[u8; 128]) -> u64 {
+pub(super) unsafe fn memhash(p: *const u8, seed: u64, n: usize, ks: &Schedule) -> u64 {
     // The length enters only here, as its low 16 bits repeated over the upper half.
     let s = from_halves(seed, u64::from(n as u16) * 0x0001_0001_0001_0001);
     let x0 = scrambled_seed(s, ks, 0);
@@ -225,7 +226,7 @@ pub(super) unsafe fn memhash(p: *const u8, seed: u64, n: usize, ks: &[u8; 128]) 
 /// As for [`memhash`], with `n >= 129`.
 #[inline]
 #[target_feature(enable = "aes,sse2,ssse3,sse4.1")]
-unsafe fn memhash_long(p: *const u8, n: usize, s: __m128i, x0: __m128i, ks: &[u8; 128]) -> u64 {
+unsafe fn memhash_long(p: *const u8, n: usize, s: __m128i, x0: __m128i, ks: &Schedule) -> u64 {
     debug_assert!(n > 128);
     let tail = n - 128;
     let mut v = [_mm_setzero_si128(); 8];
@@ -260,7 +261,7 @@ unsafe fn memhash_long(p: *const u8, n: usize, s: __m128i, x0: __m128i, ks: &[u8
 /// # Safety
 /// The CPU must have passed [`supported`].
 #[inline(always)]
-pub(super) unsafe fn memhash32(key: u32, seed: u64, ks: &[u8; 128]) -> u64 {
+pub(super) unsafe fn memhash32(key: u32, seed: u64, ks: &Schedule) -> u64 {
     // Bytes 8..12 hold the key in memory order: this path exists only on little-endian x86.
     // SAFETY: caller's promise.
     unsafe { fixed_rounds(seed, u64::from(key), ks) }
@@ -271,7 +272,7 @@ pub(super) unsafe fn memhash32(key: u32, seed: u64, ks: &[u8; 128]) -> u64 {
 /// # Safety
 /// The CPU must have passed [`supported`].
 #[inline(always)]
-pub(super) unsafe fn memhash64(key: u64, seed: u64, ks: &[u8; 128]) -> u64 {
+pub(super) unsafe fn memhash64(key: u64, seed: u64, ks: &Schedule) -> u64 {
     // SAFETY: caller's promise.
     unsafe { fixed_rounds(seed, key, ks) }
 }
@@ -289,7 +290,7 @@ pub(super) unsafe fn memhash64(key: u64, seed: u64, ks: &[u8; 128]) -> u64 {
 /// # Safety
 /// The CPU must have passed [`supported`].
 #[inline(always)]
-unsafe fn fixed_rounds(seed: u64, key: u64, ks: &[u8; 128]) -> u64 {
+unsafe fn fixed_rounds(seed: u64, key: u64, ks: &Schedule) -> u64 {
     let out: u64;
     // SAFETY: reads the first 48 bytes of `ks` (in bounds); AES-NI and SSE2 are present by the
     // caller's promise; no memory is written and the stack is not touched.
@@ -298,18 +299,18 @@ unsafe fn fixed_rounds(seed: u64, key: u64, ks: &[u8; 128]) -> u64 {
             "movq {v}, {seed}",
             "movq {k}, {key}",
             "punpcklqdq {v}, {k}",
-            // Loads first: a legacy-SSE memory operand must be 16-byte aligned, and the
-            // schedule is only guaranteed to be that in the process's own key store.
-            "movdqu {k}, xmmword ptr [{ks}]",
-            "aesenc {v}, {k}",
-            "movdqu {k}, xmmword ptr [{ks} + 16]",
-            "aesenc {v}, {k}",
-            "movdqu {k}, xmmword ptr [{ks} + 32]",
-            "aesenc {v}, {k}",
+            // Round keys as memory operands, which legacy SSE requires 16-byte aligned: the
+            // `Schedule` type is. One instruction a round instead of a load and a round, and
+            // at n = 1M every instruction of a lookup counts (see the `floor64` measurement in
+            // docs/performance.md): 80 -> 77 instructions a fast64 lookup, 128 -> 127 a
+            // faststr one (callgrind, n = 1024); time within this VM's noise.
+            "aesenc {v}, xmmword ptr [{ks}]",
+            "aesenc {v}, xmmword ptr [{ks} + 16]",
+            "aesenc {v}, xmmword ptr [{ks} + 32]",
             "movq {out}, {v}",
             seed = in(reg) seed,
             key = in(reg) key,
-            ks = in(reg) ks.as_ptr(),
+            ks = in(reg) ks.0.as_ptr(),
             out = lateout(reg) out,
             v = out(xmm_reg) _,
             k = out(xmm_reg) _,

@@ -25,15 +25,28 @@ pub(super) enum Path<'a> {
     /// and only after the CPU passed `aes::supported`, so holding one proves the CPU support
     /// that the `aes` functions require.
     #[cfg(target_arch = "x86_64")]
-    Aes(&'a [u8; 128]),
+    Aes(&'a Schedule),
     /// The portable path with Go's `hashkey` (each word odd).
     Fallback(&'a [u64; 4]),
 }
 
-/// The process keys; 16-byte aligned so that each AES round key is one aligned block.
+/// An AES key schedule: eight 16-byte round keys, 16-byte aligned by its type, so that the AES
+/// path can use each round key as an instruction's memory operand (legacy SSE requires those
+/// aligned) instead of loading it into a register first.
 #[repr(C, align(16))]
+pub(super) struct Schedule(pub(super) [u8; 128]);
+
+impl std::fmt::Debug for Schedule {
+    /// The keys stay out of debug output: they are what keeps hash flooding out.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Schedule(..)")
+    }
+}
+
+/// The process keys.
+#[repr(C)]
 struct Keys {
-    aes: [u8; 128],
+    aes: Schedule,
     hashkey: [u64; 4],
 }
 
@@ -55,7 +68,7 @@ impl Selector {
         Selector {
             state: AtomicU8::new(UNINIT),
             keys: UnsafeCell::new(Keys {
-                aes: [0; 128],
+                aes: Schedule([0; 128]),
                 hashkey: [0; 4],
             }),
         }
@@ -121,7 +134,7 @@ impl Selector {
 fn choose(keys: &mut Keys) -> u8 {
     #[cfg(target_arch = "x86_64")]
     if super::aes::supported() {
-        fill_aes_schedule(&mut keys.aes, os_random_u64);
+        fill_aes_schedule(&mut keys.aes.0, os_random_u64);
         return AES;
     }
     fill_hashkey(&mut keys.hashkey, os_random_u64);

@@ -130,7 +130,7 @@ fn aes_schedule_takes_every_random_byte() {
 fn key_bytes(p: Path<'_>) -> Vec<u8> {
     match p {
         #[cfg(target_arch = "x86_64")]
-        Path::Aes(ks) => ks.to_vec(),
+        Path::Aes(ks) => ks.0.to_vec(),
         Path::Fallback(hk) => {
             assert!(
                 hk.iter().all(|w| w & 1 == 1),

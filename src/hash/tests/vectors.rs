@@ -4,10 +4,11 @@
 
 #[cfg(target_arch = "x86_64")]
 use super::super::aes;
+use super::super::select::Schedule;
 use super::super::{GoString, fallback, float};
 
 /// The spec's AES key schedule: byte `i` is `(13*i + 5) mod 256`.
-pub(super) const AES_SCHEDULE: [u8; 128] = {
+pub(super) const AES_SCHEDULE: Schedule = Schedule({
     let mut k = [0u8; 128];
     let mut i = 0;
     while i < 128 {
@@ -15,7 +16,7 @@ pub(super) const AES_SCHEDULE: [u8; 128] = {
         i += 1;
     }
     k
-};
+});
 
 /// The spec's fallback `hashkey`.
 pub(super) const HASHKEY: [u64; 4] = [

@@ -630,20 +630,47 @@ fn unknown_op(op: &str) -> ! {
 /// key, reads no elem, walks no chain and writes nothing, so every real lookup, miss or update
 /// costs more: it is a lower bound, measured, for what the layout and the contract allow.
 ///
+/// `PAD` adds that many register-only instructions to each call (`-impls floor64`: four
+/// independent chains of adds, so they wait for nothing and cost no memory access). They
+/// measure how much of a big map's lookup time is the instruction count alone: a probe's
+/// instructions must all retire in order behind its cache miss, so the more instructions each
+/// probe takes, the fewer later probes' misses the CPU can start while one is outstanding.
+///
 /// `h` must be a live map that is not growing, made with a descriptor whose buckets are
 /// `bucketsize` bytes.
 #[inline(never)]
-fn floor_touch<K: BenchKey>(h: *const Hmap, bucketsize: usize, k: K) -> *const u8 {
+fn floor_touch<K: BenchKey, const PAD: usize>(
+    h: *const Hmap,
+    bucketsize: usize,
+    k: K,
+) -> *const u8 {
     // SAFETY: the caller passes a live map (see above).
     let h = unsafe { &*h };
     let hash = k.hash_with(h.hash0.get() as usize);
     let i = hash & ((1usize << h.b.get()) - 1);
+    if PAD > 0 {
+        // SAFETY: register arithmetic on scratch registers only.
+        unsafe {
+            std::arch::asm!(
+                ".rept {n}", "add {a}, 1", "add {b}, 1", "add {c}, 1", "add {d}, 1", ".endr",
+                n = const PAD / 4,
+                a = out(reg) _, b = out(reg) _, c = out(reg) _, d = out(reg) _,
+                options(nomem, nostack),
+            )
+        };
+    }
     h.buckets.get().wrapping_add(i * bucketsize)
 }
 
 /// The floor (see [`floor_touch`]) of a lookup_hit, lookup_miss or update cell: ns/op over the
 /// same probes on the same map as gohmap's cell; `None` for the other ops.
-fn floor_op<K: BenchKey>(cfg: &Config, t: &MapType, ks: &KeySet<K>, op: &str) -> Option<f64> {
+fn floor_op<K: BenchKey>(
+    cfg: &Config,
+    t: &MapType,
+    ks: &KeySet<K>,
+    op: &str,
+    pad: usize,
+) -> Option<f64> {
     let probes = match op {
         "lookup_hit" | "update" => &ks.hits[..],
         "lookup_miss" => &ks.misses[..],
@@ -657,7 +684,12 @@ fn floor_op<K: BenchKey>(cfg: &Config, t: &MapType, ks: &KeySet<K>, op: &str) ->
         "floor: the built map is still growing"
     );
     // Called through a pointer the optimiser cannot see through, as a C-ABI call is made.
-    let touch: fn(*const Hmap, usize, K) -> *const u8 = black_box(floor_touch::<K>);
+    let touch: fn(*const Hmap, usize, K) -> *const u8 = black_box(match pad {
+        0 => floor_touch::<K, 0>,
+        16 => floor_touch::<K, 16>,
+        32 => floor_touch::<K, 32>,
+        _ => floor_touch::<K, 64>,
+    });
     let bucketsize = t.bucketsize as usize;
     Some(measure(cfg, |iters| {
         let mut s = 0u64;
@@ -688,12 +720,16 @@ fn bench_cell<K: BenchKey>(
             let ns = match imp.as_str() {
                 "gohmap" => go_op(cfg, &t, ks, n, op),
                 "hashbrown" => hb_op(cfg, ks, n, op),
-                "floor" => match floor_op(cfg, &t, ks, op) {
-                    Some(ns) => ns,
-                    None => continue,
-                },
+                "floor" | "floor16" | "floor32" | "floor64" => {
+                    match floor_op(cfg, &t, ks, op, imp[5..].parse().unwrap_or(0)) {
+                        Some(ns) => ns,
+                        None => continue,
+                    }
+                }
                 other => {
-                    eprintln!("unknown impl {other:?} (gohmap, hashbrown, floor)");
+                    eprintln!(
+                        "unknown impl {other:?} (gohmap, hashbrown, floor, floor16, floor32, floor64)"
+                    );
                     std::process::exit(2)
                 }
             };
@@ -866,6 +902,7 @@ const USAGE: &str = "usage: sidebyside [-keys u32,u64,str] [-sizes 8,1024,65536,
 [-ops all|op,op] [-impls gohmap,hashbrown,floor] [-minrep_ms 200] [-reps 5] [-mem] [-checksum]
   flags as in ../shared/bench/go119 (one or two dashes, `-flag v` or `-flag=v`);
   floor: call + hash + one bucket byte per probe on lookup_hit/lookup_miss/update cells;
+  floor16, floor32, floor64: the same with 16, 32 or 64 more register-only instructions a call;
   8388608 is only run for u64, as in the Go program; -mem defaults to n = 1048576";
 
 fn parse_args() -> Args {

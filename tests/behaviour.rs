@@ -436,6 +436,91 @@ fn big_string_array_keys_and_elems_are_stored_out_of_line() {
     assert_eq!(vs, names);
 }
 
+/// `memhash` of the key size carried in `ctx`, so one hasher serves every key size.
+unsafe extern "C-unwind" fn memhash_ctx(p: *const c_void, s: usize, ctx: *mut c_void) -> usize {
+    // SAFETY: ctx carries the key size; p points at a key of that size.
+    unsafe { hash::memhash(p, s, ctx.addr()) }
+}
+
+/// Byte equality of two keys of the size carried in `ctx`.
+unsafe extern "C-unwind" fn memequal_ctx(
+    a: *const c_void,
+    b: *const c_void,
+    ctx: *mut c_void,
+) -> bool {
+    // SAFETY: as above, for both keys.
+    unsafe { hash::memequal(a, b, ctx.addr()) }
+}
+
+/// A delete frees the entry's out-of-line key and elem objects, each once, and only those: the
+/// blocks held go back to the map's own after every key is deleted. (An earlier edit of
+/// `delete::remove` took the elem's address instead of its slot's for out-of-line elems, wrote
+/// null into the elem's bytes and freed whatever its first word held.)
+#[test]
+fn deletes_free_each_out_of_line_key_and_elem_once() {
+    setup(23);
+    for (ks, es) in [(200usize, 8usize), (8, 200), (200, 200)] {
+        let t = MapType::with_ctx(
+            ks,
+            8,
+            es,
+            8,
+            memhash_ctx,
+            memequal_ctx,
+            std::ptr::without_provenance_mut(ks),
+            TYPE_REFLEXIVE_KEY,
+        )
+        .unwrap();
+        assert_eq!(
+            (t.indirect_key(), t.indirect_elem()),
+            (ks > 128, es > 128),
+            "sizes over 128 bytes are stored out of line"
+        );
+        let m = M::new(t, 0);
+        let n = 40usize;
+        let key = |i: usize| {
+            let mut k = vec![0u8; ks];
+            k[..8].copy_from_slice(&(i as u64 + 1).to_le_bytes());
+            k
+        };
+        for i in 0..n {
+            // SAFETY: live map; key and elem of the declared sizes. Every elem byte is set, so
+            // an elem read as a pointer would be wild.
+            unsafe {
+                let p = raw::mapassign(&m.t, m.h, key(i).as_ptr());
+                std::ptr::write_bytes(p, 0xa5, es);
+            }
+        }
+        let blocks_full = live_blocks();
+        for i in (0..n).step_by(2) {
+            // SAFETY: live map, key of the declared size.
+            unsafe { raw::mapdelete(&m.t, m.h, key(i).as_ptr()) };
+        }
+        m.check();
+        for i in 0..n {
+            // SAFETY: live map, key of the declared size.
+            let (p, ok) = unsafe { raw::mapaccess2(&m.t, m.h, key(i).as_ptr()) };
+            assert_eq!(ok, i % 2 == 1, "key {i}");
+            if ok {
+                // SAFETY: a found elem has es bytes.
+                let v = unsafe { std::slice::from_raw_parts(p, es) };
+                assert!(v.iter().all(|&b| b == 0xa5), "elem {i} intact");
+            }
+        }
+        for i in (1..n).step_by(2) {
+            // SAFETY: live map, key of the declared size.
+            unsafe { raw::mapdelete(&m.t, m.h, key(i).as_ptr()) };
+        }
+        let objects = n as i64 * (i64::from(ks > 128) + i64::from(es > 128));
+        assert!(objects > 0);
+        assert!(
+            live_blocks() <= blocks_full - objects,
+            "{ks}/{es}: {} blocks held with the map empty, {blocks_full} when full, {objects} objects",
+            live_blocks()
+        );
+    }
+}
+
 #[test]
 fn large_pointer_free_keys_and_elems_survive_many_inserts() {
     setup(9);

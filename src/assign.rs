@@ -91,8 +91,8 @@ unsafe fn assign_fast<K: MapKey>(t: &MapType, h: &Hmap, key: K, hash: usize) -> 
         }
         Scan::Absent { slot, .. } => slot?,
     };
-    if t.indirect_key()
-        || t.indirect_elem()
+    // Fast kinds (`K::SLOT != 0`) keep keys and elems inline: no flags to test.
+    if (K::SLOT == 0 && (t.indirect_key() || t.indirect_elem()))
         || over_load_factor(h.count.get() + 1, h.b.get())
         || too_many_overflow_buckets(h.noverflow.get(), h.b.get())
     {

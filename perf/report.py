@@ -131,7 +131,11 @@ three alternating runs of the old and new `sidebyside` binaries, same machine, s
   inlined into code compiled without the feature, so every lookup also made a call. Written as
   `asm!` they inline (the selector still decides at run time whether they run). lookup_hit u64
   n = 1024: 6.4 -> 6.15 ns; str 16 B: 10.2 -> 9.2. Compiling whole routines with the feature
-  instead added a call level and was slower (lookup_hit u64 n = 8: 5.7 -> 7.0).
+  instead added a call level and was slower (lookup_hit u64 n = 8: 5.7 -> 7.0). The round keys
+  are the `aesenc`s' memory operands (the key schedule's type is 16-byte aligned, as legacy SSE
+  requires), one instruction a round instead of a load and a round: 80 -> 77 instructions a
+  fast64 lookup, 128 -> 127 a faststr one (callgrind); time within noise, but see "Big maps"
+  below for why each instruction counts there.
 - **Tophash words**: lookups match all 8 tophash bytes of a bucket with one SWAR compare; the
   iterator finds the occupied cells of a bucket the same way and steps through them on a small
   fast path (`src/iter.rs`). iterate u64 n = 1024: 9.9 -> 7.5 ns per entry; n = 8: 11.2 -> 8.1.
@@ -267,6 +271,13 @@ three alternating runs of the old and new `sidebyside` binaries, same machine, s
   remembered cells are used up left at once instead of searched again: n = 1024 a further
   7-15% (u32 7.27 -> 6.49, u64 7.03 -> 6.51, str 7.77 -> 6.62; 6 rounds), n = 8 within noise.
 
+- **Deletes specialised by key kind** (`delete::remove`): a fast kind keeps keys and elems inline
+  in slots of known width, so its deletes no longer test the out-of-line flags or read slot
+  widths from the descriptor: 148 -> 136 instructions a fast64 delete (callgrind, delete_all
+  u64 n = 1024). delete_all n = 1M u64 110.6 -> 100.8 and 92.5 -> 85.4 ns, u32 95.9 -> 88.7
+  and 82.3 -> 78.4 (two A/Bs, 3 and 4 rounds); n = 1024 and strings within noise, as "Big
+  maps" below predicts. Inserts skip the same flag test (140 -> 138 instructions).
+
 Tried and dropped (same A/B method): prefetching the rest of the bucket in lookups of arrays of
 2^14 buckets and more (3-22% slower at 64K and 1M: the misses of successive lookups already
 overlap); addressing the hash keys relative to the instruction pointer instead of through the
@@ -314,10 +325,28 @@ What it costs and what is left:
   hashbrown's whole miss (its control bytes, 1 MB, stay in cache). Where the floor is below
   hashbrown (hits and updates of bigger maps, strings), what is left is gohmap's own work after
   the touch, ~2.5x the floor in geometric mean: the tophash match, the key compare (a second
-  line, read after the match), returning the elem (a third) and the write flag. Reaching 1.5x
+  line, read after the match), returning the elem (a third) and the write flag, and at 1M,
+  more than any of those, the number of instructions they take (next bullet). Reaching 1.5x
   overall would need the operation inlined into the caller (LTO with the host, or a header-only
   fast path) - a different contract from the one a compiler emitting `mapaccess1_fast64`
   calls has.
+- **Big maps: the instructions of each call, not only its cache misses.** At n = 1M each
+  lookup's bucket is a cache miss, but the driver's loop has several lookups' misses in
+  flight at once, as many as the CPU's window of in-flight instructions holds, and every
+  instruction a call adds takes room in that window. `sidebyside -impls
+  floor,floor16,floor32,floor64` adds 16, 32 and 64 register-only instructions (that wait for
+  nothing and touch no memory) to the floor's call: u64 n = 1M hits 19.1 -> 34.9 -> 52.1 ->
+  65.3 ns, misses 28.4 -> 31.4 -> 53.4 -> 60.3, against 2.84 -> 3.94 -> 5.14 -> 8.05 at
+  n = 1024 (minimum of three processes, 2026-11-22). An instruction costs ~0.5-0.7 ns at 1M,
+  about eight times its cost at 1024. gohmap's fast64 lookup (77 instructions, ~55 more than
+  the floor's call) takes 39.4 (hits) and 45.6 (misses) in the same runs, between floor16 and
+  floor32; hashbrown, inlined into the loop, 21.5 and 10.3. That is why twelve instructions
+  fewer made deletes 5-9% faster at 1M and changed nothing measurable at 1024, and what
+  closing the 1M gap would take: far fewer instructions per operation than a checked C-ABI
+  call with Go's hash and write protocol has (saving and restoring callee-saved registers
+  alone is 6-14 of them; moving the rare paths out of line did not free those registers,
+  the short paths need them), so the operation inlined into the caller, or a batched entry
+  point that pays the per-call work once for many keys and can prefetch the next buckets.
 - **2x faster than Go in geometric mean** is not ruled out by the floor (it is ~0.3x of Go's
   lookups in geometric mean), but every family would have to be well ahead of Go: lookups at
   n <= 1024 and iteration do the same memory touches as Go's, a call either way, and are now

@@ -2,8 +2,9 @@
 //!
 //! Every function takes the 128-byte key schedule as a parameter so that tests can run the
 //! spec's fixed schedule next to the process's random one; its type, [`Schedule`], is 16-byte
-//! aligned, so the assembly below can use round keys as memory operands. All of them need AES-NI, SSSE3 and
-//! SSE4.1 (see [`supported`]); calling them on a CPU without those is undefined behaviour.
+//! aligned, so the assembly below can use round keys as memory operands. All of them need
+//! AES-NI, SSSE3 and SSE4.1 (see [`supported`]); calling them on a CPU without those is
+//! undefined behaviour.
 
 use super::select::Schedule;
 use core::arch::x86_64::{
@@ -133,8 +134,9 @@ pub(super) unsafe fn memhash_short(p: *const u8, seed: u64, n: usize, ks: &Sched
     let (lo, hi) = unsafe { load_partial(p, n) };
     let len = u64::from(n as u16) * 0x0001_0001_0001_0001;
     let out: u64;
-    // SAFETY: reads the first 16 bytes of `ks`; AES-NI and SSE2 by the caller's promise; no
-    // memory written, no stack used.
+    // SAFETY: reads the first 16 bytes of `ks`, 16-byte aligned by its type as a legacy-SSE
+    // memory operand must be; AES-NI and SSE2 by the caller's promise; no memory written, no
+    // stack used.
     unsafe {
         std::arch::asm!(
             // s = seed | len pattern << 64; x0 = AESENC(s ^ K0, s ^ K0)
@@ -292,8 +294,9 @@ pub(super) unsafe fn memhash64(key: u64, seed: u64, ks: &Schedule) -> u64 {
 #[inline(always)]
 unsafe fn fixed_rounds(seed: u64, key: u64, ks: &Schedule) -> u64 {
     let out: u64;
-    // SAFETY: reads the first 48 bytes of `ks` (in bounds); AES-NI and SSE2 are present by the
-    // caller's promise; no memory is written and the stack is not touched.
+    // SAFETY: reads the first 48 bytes of `ks` (in bounds, 16-byte aligned by its type as the
+    // memory operands need); AES-NI and SSE2 are present by the caller's promise; no memory
+    // is written and the stack is not touched.
     unsafe {
         std::arch::asm!(
             "movq {v}, {seed}",
